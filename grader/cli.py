@@ -1,0 +1,200 @@
+"""The `grade` command: a thin click layer that parses, calls one library function, renders."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from grader import catalog, progress, results
+from grader.report import terminal
+from grader.sandbox.limits import Limits
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def find_workspace(start: Path) -> Path | None:
+    """The `exercises/` folder of the project around `start` (or `start` itself if it is one)."""
+    start = start.resolve()
+    if start.name == "exercises":
+        return start
+    for folder in (start, *start.parents):
+        if (folder / "exercises").is_dir():
+            return folder / "exercises"
+    return None
+
+
+def resolve_workspace(ctx: click.Context, workspace: Path | None) -> Path:
+    """The workspace option, or the project's exercises/ folder; a usage error if neither."""
+    if workspace is not None:
+        return workspace
+    found = find_workspace(Path.cwd())
+    if found is None:
+        lang = ctx.obj["lang"]
+        raise click.UsageError(f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
+                               f"{catalog.message('no_workspace_fix', lang)}", ctx)
+    return found
+
+
+def resolve_ids(ctx: click.Context, ids: tuple[str, ...]) -> tuple[catalog.Exercise, ...]:
+    """Exercises for the ids given ('all' for every one); a usage error names an unknown id."""
+    if not ids:
+        raise click.UsageError("Name at least one exercise, or 'all'. Try 'grade list'.", ctx)
+    chosen: list[catalog.Exercise] = []
+    for exercise_id in ids:
+        if exercise_id == "all":
+            chosen.extend(catalog.exercises())
+            continue
+        try:
+            chosen.append(catalog.find(exercise_id))
+        except LookupError as exc:
+            raise click.UsageError(f"{exc} Try 'grade list'.", ctx) from None
+    unique = {e.id: e for e in chosen}
+    return tuple(sorted(unique.values(), key=lambda e: e.number))
+
+
+def use_colour() -> bool | None:
+    """False when NO_COLOR is set; otherwise click decides (colour only on a terminal)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+class DefaultToCheck(click.Group):
+    """`grade exercise3` means `grade check exercise3`."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+        if args and args[0] not in self.commands and (catalog.is_exercise_id(args[0]) or args[0] == "all"):
+            return "check", self.commands["check"], args
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            raise click.UsageError(f"No such command or exercise {args[0]!r}. "
+                                   f"{catalog.unknown_id_message(args[0]).split('.', 1)[1].strip()} "
+                                   "Try 'grade list'.".replace("  ", " "), ctx)
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--lang", type=click.Choice(catalog.LANGUAGES), default=None,
+              help="Language of hints and diagnoses (default: from GRADE_LANG or LANG).")
+@click.version_option(package_name="torch-grader")
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
+    """Grade PyTorch exercises: `grade exercise3`, `grade list`, `grade hint exercise3`."""
+    ctx.obj = {"lang": catalog.language(lang)}
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with your exercise files (default: the project's exercises/).")
+@click.option("--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout).")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "all"]), default="all", show_default=True,
+              help="Devices to run device checks on.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed for the generated inputs: same code and seed, same verdict.")
+@click.option("--max-examples", type=click.IntRange(min=1), default=None,
+              help="Generated inputs per check (default 20, or 200 with --thorough).")
+@click.option("--thorough", is_flag=True, help="Many more generated inputs: for CI and final grading.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Wall-clock seconds allowed per exercise.")
+@click.pass_context
+def check(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, json_path: str | None,
+          device: str, seed: int, max_examples: int | None, thorough: bool, timeout: float) -> None:
+    """Grade exercises: IDS are exercise ids (exercise1 ...) or 'all'."""
+    from grader.run import RunOptions, grade
+
+    lang = ctx.obj["lang"]
+    exercises = resolve_ids(ctx, ids)
+    workspace = resolve_workspace(ctx, workspace)
+    if not workspace.is_dir():
+        raise click.BadParameter(f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'")
+    examples = max_examples or (200 if thorough else 20)
+    limits = Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout)
+    run = grade(RunOptions(workspace=workspace, exercises=exercises, device=device, seed=seed,
+                           max_examples=examples, limits=limits, lang=lang))
+    _add_hint_levels(run, workspace, lang)
+    merged = progress.remember(workspace, run)
+    if json_path == "-":
+        click.echo(results.to_json(run), nl=False)
+    else:
+        if json_path:
+            results.write_atomic(Path(json_path), results.to_json(run))
+        files = {e.id: str(workspace / e.file) for e in exercises}
+        click.echo(terminal.render(run, lang, files), color=use_colour())
+        click.echo(terminal.progress_line(merged.exercises, len(catalog.exercises()), lang))
+        _echo_next(merged, lang)
+    ctx.exit(EXIT_OK if run.passed else EXIT_FAILED)
+
+
+def _add_hint_levels(run: results.RunResult, workspace: Path, lang: str) -> None:
+    for exercise_result in run.exercises:
+        if exercise_result.status != "passed":
+            exercise = catalog.find(exercise_result.id)
+            level = max(1, progress.hint_level(workspace, exercise.id))
+            exercise_result.hint = f"({level}/{exercise.hint_count()}) {exercise.hint(level, lang)}"
+
+
+def _echo_next(run: results.RunResult | None, lang: str) -> None:
+    done = {e.id for e in run.exercises if e.status == "passed"} if run else set()
+    for exercise in catalog.exercises():
+        if exercise.id not in done:
+            click.echo(catalog.message("next_exercise", lang, id=exercise.id,
+                                       title=catalog.pick(exercise.title, lang)))
+            return
+    click.echo(catalog.message("all_done", lang))
+
+
+@cli.command("list")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with your exercise files (default: the project's exercises/).")
+@click.pass_context
+def list_(ctx: click.Context, workspace: Path | None) -> None:
+    """Every exercise with its status from the last run, and the next one to do."""
+    lang = ctx.obj["lang"]
+    workspace = resolve_workspace(ctx, workspace)
+    last = progress.last_run(workspace)
+    seen = {e.id: e for e in last.exercises} if last else {}
+    for exercise in catalog.exercises():
+        result = seen.get(exercise.id)
+        status = result.status if result else "not_run"
+        label = catalog.message(f"status_{status}", lang) if result else "-"
+        score = f"{result.score:g}/{exercise.max_score}" if result else f"-/{exercise.max_score}"
+        colour = terminal.COLOURS.get(status)
+        click.echo(f"{exercise.id:<11} {catalog.pick(exercise.title, lang):<52} "
+                   f"{click.style(label, fg=colour):<12} {score}", color=use_colour())
+    click.echo(terminal.progress_line(seen.values(), len(catalog.exercises()), lang))
+    _echo_next(last, lang)
+
+
+@cli.command()
+@click.argument("exercise_id")
+@click.option("--level", type=click.IntRange(min=1), default=None, help="Show hint number N.")
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with your exercise files (default: the project's exercises/).")
+@click.pass_context
+def hint(ctx: click.Context, exercise_id: str, level: int | None, workspace: Path | None) -> None:
+    """Show the next hint for EXERCISE_ID (each call shows one more)."""
+    lang = ctx.obj["lang"]
+    try:
+        exercise = catalog.find(exercise_id)
+    except LookupError as exc:
+        raise click.UsageError(f"{exc} Try 'grade list'.", ctx) from None
+    count = exercise.hint_count()
+    if level is not None and level > count:
+        raise click.BadParameter(f"{exercise.id} has {count} hints, not {level}.", ctx, param_hint="'--level'")
+    workspace = resolve_workspace(ctx, workspace)
+    seen = progress.hint_level(workspace, exercise.id)
+    shown = level if level is not None else min(seen + 1, count)
+    click.echo(f"{catalog.message('next_hint', lang, level=shown, count=count)}: {exercise.hint(shown, lang)}")
+    if level is None and seen >= count:
+        click.echo(catalog.message("no_more_hints", lang, id=exercise.id))
+    progress.set_hint_level(workspace, exercise.id, max(seen, shown))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="grade")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The pytest plugin that runs hidden checks against learner workers and records what happened.
+
+It lives in the trusted process: it hands each check module its exercise's `Learner` proxy,
+parametrizes device checks, and turns each test outcome into a plain record, classifying
+exceptions (a wrong answer, a learner exception, a lost worker, a bug in a check).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from grader.checking import CheckFailure, CheckInfo, show
+from grader.sandbox.proxy import BadAnswer, LearnerRaised, NotImplementedYet, WorkerLost
+
+PROFILE = "grader"
+
+
+@dataclass
+class Record:
+    """What one test item did, before the catalog gives it points and words."""
+
+    check_id: str
+    device: str
+    status: str
+    message: str = ""
+    mistake: str = ""
+    example: str = ""
+    line: int | None = None
+
+
+@dataclass
+class Session:
+    """The state the plugin shares with the runner for one pytest session."""
+
+    learners: dict[str, Any]
+    sources: dict[str, Any]
+    devices: list[str]
+    cuda_available: bool
+    max_examples: int
+    records: dict[str, list[Record]] = field(default_factory=dict)
+
+
+def render_example(example: dict) -> str:
+    """An input as `name = value` lines."""
+    return "\n".join(f"{k} = {show(v, 300)}" for k, v in example.items())
+
+
+_ARG_LINE = re.compile(r"^\s*(learner|device)=.*$", re.MULTILINE)
+
+
+def example_from_notes(exc: BaseException) -> str:
+    """Hypothesis' shrunk 'Falsifying example' from an exception's notes, without fixtures."""
+    for note in getattr(exc, "__notes__", []) or []:
+        if note.startswith("Falsifying example"):
+            body = note.split(":", 1)[1].strip()
+            body = _ARG_LINE.sub("", body)
+            inner = body[body.find("(") + 1: body.rfind(")")] if "(" in body else body
+            lines = [ln.strip().rstrip(",") for ln in inner.splitlines() if ln.strip()]
+            return "\n".join(ln.replace("=", " = ", 1) for ln in lines)
+    return ""
+
+
+def classify(exc: BaseException) -> tuple[str, str, str, str, int | None]:
+    """(status, message, mistake, example, line) for an exception raised by a check."""
+    example = example_from_notes(exc)
+    if isinstance(exc, CheckFailure):
+        rendered = render_example(exc.example) if exc.example else example
+        return "failed", exc.message, exc.mistake or "", rendered, None
+    if isinstance(exc, NotImplementedYet):
+        return "failed", "not implemented yet: it still raises NotImplementedError", "", "", None
+    if isinstance(exc, WorkerLost):
+        return "error", f"{exc.reason}: {exc.detail}", "", example, None
+    if isinstance(exc, LearnerRaised):
+        where = f" (line {exc.line})" if exc.line else ""
+        return "failed", f"your code raised {exc.type_name}: {exc.message}{where}", "", example, exc.line
+    if isinstance(exc, BadAnswer):
+        return "failed", f"the answer could not be read as plain data: {exc}", "", example, None
+    if isinstance(exc, AssertionError):
+        return "failed", str(exc) or "assertion failed", "", example, None
+    return "error", f"internal: the check itself failed ({type(exc).__name__}: {exc})", "", example, None
+
+
+class GraderPlugin:
+    """Registered with `pytest.main(plugins=[...])` for one grading session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        settings.register_profile(
+            PROFILE,
+            max_examples=self.session.max_examples,
+            deadline=None,
+            database=None,
+            print_blob=False,
+            report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        )
+        settings.load_profile(PROFILE)
+
+    @pytest.fixture(scope="module")
+    def learner(self, request: pytest.FixtureRequest) -> Any:
+        return self.session.learners[request.module.__name__.rsplit(".", 1)[-1]]
+
+    @pytest.fixture(scope="module")
+    def source(self, request: pytest.FixtureRequest) -> Any:
+        return self.session.sources[request.module.__name__.rsplit(".", 1)[-1]]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "device" in metafunc.fixturenames:
+            metafunc.parametrize("device", self.session.devices)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            if params.get("device") == "cuda" and not self.session.cuda_available:
+                item.add_marker(pytest.mark.skip(reason="no CUDA device"))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self._record(item, report, call)
+
+    def _record(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo) -> None:
+        info: CheckInfo | None = getattr(getattr(item, "obj", None), "grader_check", None)
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        device = params.get("device", info.devices if info else "any")
+        check_id = info.id if info else item.name
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            record = Record(check_id, device, "skipped", f"skipped: {reason.removeprefix('Skipped: ')}")
+        elif report.passed:
+            record = Record(check_id, device, "passed")
+        elif call.excinfo is not None:
+            status, message, mistake, example, line = classify(call.excinfo.value)
+            record = Record(check_id, device, status, message, mistake, example, line)
+        else:
+            record = Record(check_id, device, "error", f"internal: {report.longreprtext[:500]}")
+        if info is None:
+            record = Record(check_id, device, "error", "internal: a test in the checks has no @check marker")
+        self.session.records.setdefault(module, []).append(record)

@@ -1,0 +1,205 @@
+"""One grading run: read each learner file, start its worker, run the hidden checks, score them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import catalog, source
+from grader.catalog import Exercise
+from grader.plugin import GraderPlugin, Record, Session
+from grader.results import CheckResult, ExerciseResult, RunResult, exercise_status, split_points
+from grader.sandbox import zygote
+from grader.sandbox.limits import Limits
+from grader.sandbox.proxy import ImportFailed, Learner, WorkerLost
+
+CHECKS_DIR = catalog.PACKAGE_DIR / "checks"
+DEVICE_CHOICES = ("cpu", "cuda", "all")
+OUTPUT_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to grade and how; validated on creation."""
+
+    workspace: Path
+    exercises: tuple[Exercise, ...]
+    device: str = "all"
+    seed: int = 0
+    max_examples: int = 20
+    limits: Limits = field(default_factory=Limits)
+    lang: str = "en"
+    checks_dir: Path = CHECKS_DIR
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICE_CHOICES:
+            raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {self.device!r}")
+        if self.max_examples < 1:
+            raise ValueError(f"max_examples must be at least 1, got {self.max_examples!r}")
+        if not self.exercises:
+            raise ValueError("no exercises to grade")
+
+
+def cuda_available() -> bool:
+    """Whether CUDA can be used, asked without initialising it in this process."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def devices_for(choice: str) -> list[str]:
+    """The devices that checks marked devices="all" run on."""
+    return ["cpu", "cuda"] if choice == "all" else [choice]
+
+
+def _precheck(exercise: Exercise, workspace: Path, lang: str) -> tuple[ExerciseResult | None, source.SourceFacts]:
+    """A verdict that needs no worker (missing, untouched, syntax error), or None."""
+    path = workspace / exercise.file
+    facts = source.read(path)
+    title = catalog.pick(exercise.title, lang)
+    common = {"id": exercise.id, "title": title, "max_score": exercise.max_score}
+    if not facts.exists:
+        reason = catalog.message("reason_missing_file", lang, path=path)
+        return ExerciseResult(status="not_started", reason=reason, hint=exercise.hint(1, lang), **common), facts
+    if facts.syntax_error:
+        reason = f"syntax: {facts.syntax_error}"
+        return ExerciseResult(status="error", reason=reason, hint=exercise.hint(1, lang), **common), facts
+    if facts.not_started(exercise.api):
+        return ExerciseResult(status="not_started", hint=exercise.hint(1, lang), **common), facts
+    return None, facts
+
+
+def _import_error(exercise: Exercise, info: dict) -> str:
+    line = info.get("line")
+    where = f" ({exercise.file}, line {line})" if type(line) is int else f" ({exercise.file})"
+    return f"import: {info.get('type')}: {str(info.get('message'))[:500]}{where}"
+
+
+def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckResult]:
+    """Turn one exercise's records into scored, worded check results."""
+    results = []
+    by_check: dict[str, list[Record]] = {}
+    for record in records:
+        by_check.setdefault(record.check_id, []).append(record)
+    for spec in exercise.checks:
+        mine = by_check.pop(spec.id, [])
+        if not mine:
+            mine = [Record(spec.id, "any", "error", "internal: this check did not run")]
+        ran = sum(1 for r in mine if r.status != "skipped")
+        share = split_points(spec.points, ran)
+        for r in mine:
+            diagnosis = ""
+            if r.mistake:
+                diagnosis = exercise.mistake(r.mistake, lang) if r.mistake in exercise.mistakes else r.mistake
+            results.append(CheckResult(
+                name=spec.id, device=r.device, status=r.status,
+                points=share if r.status == "passed" else 0.0,
+                max_points=share if r.status != "skipped" else 0.0,
+                title=catalog.pick(spec.title, lang), message=r.message, diagnosis=diagnosis,
+                mistake=r.mistake, example=r.example, line=r.line,
+            ))
+    for check_id, extra in by_check.items():
+        for r in extra:
+            results.append(CheckResult(name=check_id, device=r.device, status="error",
+                                       message=f"internal: check {check_id!r} is not in the catalog"))
+    return results
+
+
+@contextlib.contextmanager
+def _pytest_environment() -> Iterator[None]:
+    """Only our plugin and hypothesis: a learner's installed pytest plugins must not interfere."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
+def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int) -> None:
+    """Run the hidden check modules in this process with pytest; records land in `session`."""
+    import pytest
+
+    paths = [str(checks_dir / f"{m}.py") for m in modules]
+    args = [*paths, "-c", str(checks_dir / "pytest.ini"), "--rootdir", str(checks_dir),
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "hypothesis.extra.pytestplugin",
+            "--capture=no", "--noconftest", "-W", "ignore", f"--hypothesis-seed={seed}"]
+    with _pytest_environment():
+        pytest.main(args, plugins=[GraderPlugin(session)])
+
+
+def grade(options: RunOptions) -> RunResult:
+    """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
+    started = time.monotonic()
+    zygote.get()
+    import torch
+
+    cuda = "cuda" in devices_for(options.device) and cuda_available()
+    workspace = Path(options.workspace).resolve()
+    verdicts: dict[str, ExerciseResult] = {}
+    learners: dict[str, Learner] = {}
+    sources: dict[str, source.SourceFacts] = {}
+    begun: dict[str, float] = {}
+    for exercise in options.exercises:
+        verdict, facts = _precheck(exercise, workspace, options.lang)
+        if verdict is not None:
+            verdicts[exercise.id] = verdict
+            continue
+        begun[exercise.id] = time.monotonic()
+        learner = Learner(workspace / exercise.file, exercise.stem, f"grader.probes.{exercise.stem}",
+                          options.limits, cuda=cuda)
+        title = catalog.pick(exercise.title, options.lang)
+        common = {"id": exercise.id, "title": title, "max_score": exercise.max_score,
+                  "hint": exercise.hint(1, options.lang)}
+        try:
+            learner.start()
+        except ImportFailed as exc:
+            verdicts[exercise.id] = ExerciseResult(status="error", reason=_import_error(exercise, exc.info),
+                                                   output=learner.output()[:OUTPUT_KEPT], **common)
+            continue
+        except WorkerLost as exc:
+            learner.close()
+            verdicts[exercise.id] = ExerciseResult(status="error", reason=f"{exc.reason}: {exc.detail}",
+                                                   output=learner.output()[:OUTPUT_KEPT], **common)
+            continue
+        learners[exercise.stem] = learner
+        sources[exercise.stem] = facts
+
+    session = Session(learners=learners, sources=sources, devices=devices_for(options.device),
+                      cuda_available=cuda, max_examples=options.max_examples)
+    if learners:
+        try:
+            run_checks(session, list(learners), options.checks_dir, options.seed)
+        finally:
+            for learner in learners.values():
+                learner.close()
+
+    for exercise in options.exercises:
+        if exercise.id in verdicts or exercise.stem not in learners:
+            continue
+        checks = score(exercise, session.records.get(exercise.stem, []), options.lang)
+        status, reason = exercise_status(checks)
+        verdicts[exercise.id] = ExerciseResult(
+            id=exercise.id, title=catalog.pick(exercise.title, options.lang), status=status, reason=reason,
+            score=round(sum(c.points for c in checks), 3), max_score=exercise.max_score, checks=checks,
+            hint=exercise.hint(1, options.lang) if status != "passed" else "",
+            output=learners[exercise.stem].output()[:OUTPUT_KEPT],
+            duration=round(time.monotonic() - begun[exercise.id], 3),
+        )
+    from grader import __version__
+
+    return RunResult(
+        exercises=[verdicts[e.id] for e in options.exercises],
+        seed=options.seed,
+        devices=devices_for(options.device),
+        torch_version=torch.__version__,
+        grader_version=__version__,
+        duration=round(time.monotonic() - started, 3),
+    )

@@ -1,0 +1,266 @@
+"""The trusted side's handle on one learner file: starts its worker, sends probes, reads answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.sandbox import codec, zygote
+from grader.sandbox.limits import Limits
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A learner value that could not travel, known only by its type name and repr."""
+
+    type_name: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}: {self.text}>"
+
+
+class WorkerLost(BaseException):  # noqa: N818 - a control-flow signal, like KeyboardInterrupt
+    """Learner code hung, crashed, exited or exceeded a limit, ending its worker.
+
+    A BaseException so that hypothesis does not shrink by re-running a hanging call; the check
+    in progress is reported as an error with `reason` (timeout, crash, memory, output, exit).
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class NotImplementedYet(BaseException):  # noqa: N818
+    """The learner's function still raises NotImplementedError: the check is not started."""
+
+
+class ImportFailed(Exception):
+    """The learner's file raised while being imported; `info` is the exception as plain data."""
+
+    def __init__(self, info: dict) -> None:
+        super().__init__(f"{info.get('type')}: {info.get('message')}")
+        self.info = info
+
+
+class LearnerRaised(Exception):
+    """A learner function raised an exception; its type, builtin bases, message and line."""
+
+    def __init__(self, info: dict) -> None:
+        self.type_name = str(info.get("type", "?"))
+        self.bases = [str(b) for b in info.get("bases", [])]
+        self.message = str(info.get("message", ""))
+        self.line = info.get("line") if type(info.get("line")) is int else None
+        self.traceback = str(info.get("traceback", ""))
+        where = f" (line {self.line})" if self.line else ""
+        super().__init__(f"{self.type_name}: {self.message}{where}")
+
+    def is_a(self, name: str) -> bool:
+        """Whether the exception is (a subclass of) the builtin exception `name`."""
+        return name in self.bases or name == self.type_name
+
+
+class BadAnswer(Exception):
+    """The worker's answer was not readable plain data (see `codec.CodecError`)."""
+
+
+_SIGNALS = {
+    signal.SIGSEGV: ("crash", "segmentation fault (signal 11) in native code"),
+    signal.SIGABRT: ("crash", "aborted (signal 6)"),
+    signal.SIGBUS: ("crash", "bus error (signal 7)"),
+    signal.SIGFPE: ("crash", "floating point exception (signal 8)"),
+    signal.SIGXFSZ: ("output", "printed or wrote more than the output limit"),
+    signal.SIGXCPU: ("timeout", "used more than the CPU time limit"),
+    signal.SIGKILL: ("crash", "killed (signal 9): by itself, or by the system for using too much memory"),
+}
+
+
+def explain_status(status: int | None) -> tuple[str, str]:
+    """Reason and detail for a worker's raw wait status."""
+    if status is None:
+        return "crash", "closed its channel to the grader and kept running"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return _SIGNALS.get(sig, ("crash", f"killed by signal {sig}"))
+    code = os.WEXITSTATUS(status)
+    return "exit", f"the process exited with status {code} (sys.exit() or os._exit() in your code?)"
+
+
+def lift(value: Any) -> Any:
+    """Turn the codec's tagged dicts back into NumPy arrays and `Opaque` stand-ins."""
+    kind = type(value)
+    if kind is dict:
+        if set(value) == {"__ndarray__", "dtype"} and type(value["__ndarray__"]) is not dict:
+            return _array(value)
+        if set(value) == {"__object__", "repr"}:
+            return Opaque(str(value["__object__"]), str(value["repr"]))
+        if set(value) == {"__numpy_scalar__", "dtype"}:
+            return Opaque(f"numpy.{value['dtype']}", repr(value["__numpy_scalar__"]))
+        return {k: lift(v) for k, v in value.items()}
+    if kind in (list, tuple):
+        return kind(lift(v) for v in value)
+    return value
+
+
+def _array(tagged: dict) -> Any:
+    tensor = tagged["__ndarray__"]
+    if type(tensor) is not __import__("torch").Tensor:
+        return Opaque("numpy.ndarray", "unreadable array")
+    try:
+        return tensor.numpy().astype(np.dtype(str(tagged["dtype"])), copy=False)
+    except (TypeError, ValueError):
+        return Opaque("numpy.ndarray", f"array of dtype {tagged['dtype']!r}")
+
+
+class Learner:
+    """One learner file behind a worker process; restarted after anything ends the worker."""
+
+    def __init__(self, file: Path, module: str, probes: str, limits: Limits, cuda: bool = False):
+        self.file = Path(file).resolve()
+        self.module = module
+        self.probes = probes
+        self.limits = limits
+        self.cuda = cuda
+        self.started_at = time.monotonic()
+        self.output_parts: list[str] = []
+        self.lost: WorkerLost | None = None
+        self._pid: int | None = None
+        self._sock: socket.socket | None = None
+        self._tmpdir: str | None = None
+
+    def _remaining(self) -> float:
+        return self.limits.exercise_seconds - (time.monotonic() - self.started_at)
+
+    def _budget(self) -> float:
+        remaining = self._remaining()
+        if remaining <= 0:
+            raise WorkerLost("timeout", f"the exercise's time limit of {self.limits.exercise_seconds:g} s is used up")
+        return min(self.limits.call_seconds, remaining)
+
+    def start(self) -> None:
+        """Start a worker and import the learner's file; ImportFailed or WorkerLost on failure."""
+        if self._sock is not None:
+            return
+        self._tmpdir = tempfile.mkdtemp(prefix="grade-worker-")
+        config = {
+            "file": str(self.file),
+            "module": self.module,
+            "probes": self.probes,
+            "limits": self.limits.as_dict(),
+            "tmpdir": self._tmpdir,
+            "output_file": os.path.join(self._tmpdir, ".output"),
+            "cuda": self.cuda,
+        }
+        self._pid, self._sock = zygote.get().spawn(config)
+        reply = self._receive(self._budget(), during="importing your file")
+        if "import_error" in reply:
+            info = reply["import_error"]
+            self.close()
+            raise ImportFailed(info if type(info) is dict else {"type": "?", "message": str(info)})
+        if reply.get("ready") is not True:
+            self.close()
+            raise WorkerLost("crash", "the worker sent something unexpected while starting")
+
+    def probe(self, name: str, **kwargs: Any) -> Any:
+        """Run trusted probe `name` on the learner's module in the worker; its plain result."""
+        self.start()
+        timeout = self._budget()
+        try:
+            codec.send_frame(self._sock, codec.encode({"probe": name, "kwargs": kwargs}))
+        except OSError:
+            self._lost_channel(f"calling {name}")
+        reply = self._receive(timeout, during=f"running {name}")
+        if "ok" in reply:
+            return lift(reply["ok"])
+        info = reply.get("raised")
+        if type(info) is not dict:
+            raise BadAnswer("the worker's answer has neither a value nor an exception")
+        error = LearnerRaised(info)
+        if error.is_a("NotImplementedError"):
+            raise NotImplementedYet(error.message)
+        if error.is_a("MemoryError") or "can't allocate memory" in error.message:
+            self.close()
+            raise self._lose("memory", f"ran out of memory while {name} ran ({error.message[:200]})")
+        raise error
+
+    def _lose(self, reason: str, detail: str) -> WorkerLost:
+        self.lost = WorkerLost(reason, detail)
+        return self.lost
+
+    def _receive(self, timeout: float, during: str) -> dict:
+        assert self._sock is not None
+        self._sock.settimeout(timeout)
+        try:
+            payload = codec.recv_frame(self._sock)
+        except (TimeoutError, socket.timeout):
+            self.close()
+            raise self._lose("timeout", f"no answer within {timeout:.3g} s while {during} "
+                                        "(an infinite loop, or far too much work?)") from None
+        except (codec.ChannelClosed, OSError):
+            self._lost_channel(during)
+        except codec.CodecError as exc:
+            self.close()
+            raise BadAnswer(str(exc)) from None
+        try:
+            reply = codec.decode(payload)
+        except codec.CodecError as exc:
+            raise BadAnswer(str(exc)) from None
+        if type(reply) is not dict:
+            raise BadAnswer("the worker's answer is not a message")
+        return reply
+
+    def _lost_channel(self, during: str) -> None:
+        pid = self._pid
+        status = zygote.get().wait(pid, 2.0) if pid else None
+        self.close(reaped=status is not None)
+        reason, detail = explain_status(status)
+        raise self._lose(reason, f"{detail}, while {during}")
+
+    def close(self, reaped: bool = False) -> None:
+        """End the worker and everything it started, collect its output, remove its folder."""
+        if self._pid is not None:
+            # The worker leads its own process group: this also ends what it started.
+            for target in (-self._pid,) if reaped else (-self._pid, self._pid):
+                try:
+                    os.kill(target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if not reaped:
+                try:
+                    zygote.get().wait(self._pid, 2.0)
+                except zygote.ZygoteError:
+                    pass
+        if self._sock is not None:
+            self._sock.close()
+        if self._tmpdir is not None:
+            self.output_parts.append(_read_output(os.path.join(self._tmpdir, ".output"),
+                                                  self.limits.output_bytes))
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+        self._pid = self._sock = self._tmpdir = None
+
+    def output(self) -> str:
+        """What the learner's code printed, truncated to the output limit."""
+        text = "".join(self.output_parts)
+        limit = self.limits.output_bytes
+        return text if len(text) <= limit else text[:limit] + f"\n[... output beyond {limit} bytes dropped]"
+
+
+def _read_output(path: str, limit: int) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return ""
+    text = data[:limit].decode("utf-8", errors="replace")
+    return text + (f"\n[... output beyond {limit} bytes dropped]" if len(data) > limit else "")

@@ -1,0 +1,139 @@
+"""A fork server: forks fresh workers from a process that has imported torch and nothing else.
+
+Importing torch costs over a second; forking a process that already has it costs milliseconds.
+The zygote is forked before the grader computes anything, initialises CUDA or starts threads,
+so each worker starts from a clean, single-threaded copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+_REQUEST_LIMIT = 1 << 16
+
+
+class ZygoteError(Exception):
+    """The fork server did not answer.
+
+    Cause: it was killed or the system refused to fork. Remedy: the next request starts a new
+    zygote; if forking keeps failing, check the machine's process limit (`ulimit -u`).
+    """
+
+
+def _serve(control: socket.socket) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, _REQUEST_LIMIT, 1)
+        except OSError:
+            os._exit(0)
+        if not data:
+            os._exit(0)
+        request = json.loads(data)
+        if request["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                from grader.sandbox import worker
+
+                worker.main(fds[0], request["config"])
+            os.close(fds[0])
+            control.sendall(json.dumps({"pid": pid}).encode())
+        elif request["op"] == "wait":
+            control.sendall(json.dumps({"status": _wait(request["pid"], request["timeout"])}).encode())
+
+
+def _wait(pid: int, timeout: float) -> int | None:
+    """Reap `pid`, waiting up to `timeout` seconds; its raw wait status, or None if still running."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.005)
+
+
+class Zygote:
+    """Handle on the fork server, safe to share between threads."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            try:
+                _serve(theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.pid = pid
+        self._control = ours
+        self._lock = threading.Lock()
+
+    def _ask(self, request: dict, fds: list[int] | None = None) -> dict:
+        with self._lock:
+            try:
+                socket.send_fds(self._control, [json.dumps(request).encode()], fds or [])
+                reply = self._control.recv(_REQUEST_LIMIT)
+            except OSError as exc:
+                raise ZygoteError(f"fork server failed: {exc}") from None
+        if not reply:
+            raise ZygoteError("fork server closed its channel")
+        return json.loads(reply)
+
+    def spawn(self, config: dict) -> tuple[int, socket.socket]:
+        """Fork a worker that serves `config`; its pid and our end of its channel."""
+        ours, theirs = socket.socketpair()
+        try:
+            pid = self._ask({"op": "spawn", "config": config}, [theirs.fileno()])["pid"]
+        finally:
+            theirs.close()
+        return pid, ours
+
+    def wait(self, pid: int, timeout: float = 1.0) -> int | None:
+        """Raw wait status of a worker once it has ended, or None if it is still running."""
+        return self._ask({"op": "wait", "pid": pid, "timeout": timeout})["status"]
+
+    def alive(self) -> bool:
+        """Whether the fork server process still exists."""
+        try:
+            done, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        return done == 0
+
+    def close(self) -> None:
+        """Stop the fork server."""
+        self._control.close()
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+_zygote: Zygote | None = None
+_zygote_lock = threading.Lock()
+
+
+def get() -> Zygote:
+    """The process's fork server, started on first use (call early, before computing)."""
+    global _zygote
+    with _zygote_lock:
+        if _zygote is None or not _zygote.alive():
+            import torch  # noqa: F401 - the point of the zygote is to hold torch already imported
+
+            _zygote = Zygote()
+        return _zygote

@@ -1,0 +1,9 @@
+# expect: failed mistake=unsqueeze_last
+def add_batch_dim(image):
+    return image.unsqueeze(-1)
+
+
+def remove_batch_dim(batch):
+    if batch.shape[0] != 1:
+        raise ValueError(f"got {tuple(batch.shape)}")
+    return batch.squeeze(0)

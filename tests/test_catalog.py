@@ -1,0 +1,96 @@
+"""Meta-tests over the catalog and the exercise files (the rustlings rule set)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader import catalog
+from grader.run import RunOptions, grade
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+EXERCISES = catalog.exercises()
+
+
+def _contract() -> dict:
+    spec = importlib.util.spec_from_file_location("check_api", SHARED / "tools" / "check_api.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.contract()
+
+
+def test_api_matches_curriculum() -> None:
+    done = subprocess.run([sys.executable, str(SHARED / "tools" / "check_api.py"), "--require-all"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_catalog_lists_every_curriculum_exercise_with_its_api() -> None:
+    contract = _contract()
+    assert sorted(e.file for e in EXERCISES) == sorted(contract)
+    for exercise in EXERCISES:
+        assert list(exercise.api) == [name for name, _ in contract[exercise.file]], exercise.id
+
+
+def test_ids_and_files_are_unique() -> None:
+    ids = [e.id for e in EXERCISES]
+    files = [e.file for e in EXERCISES]
+    assert len(set(ids)) == len(ids), ids
+    assert len(set(files)) == len(files), files
+    assert ids == [f"exercise{n}" for n in range(1, len(ids) + 1)]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_entry_is_complete(exercise: catalog.Exercise) -> None:
+    assert exercise.hints["en"] and all(h.strip() for h in exercise.hints["en"]), "a hint is empty"
+    for lang, hints in exercise.hints.items():
+        assert lang in catalog.LANGUAGES and all(h.strip() for h in hints), lang
+    assert exercise.title.get("en", "").strip() and exercise.concepts
+    assert exercise.checks and all(c.points > 0 and c.title.get("en") for c in exercise.checks)
+    assert len({c.id for c in exercise.checks}) == len(exercise.checks)
+    for mistake_id, text in exercise.mistakes.items():
+        assert isinstance(text, dict) and text.get("en", "").strip(), mistake_id
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_check_module_matches_catalog(exercise: catalog.Exercise) -> None:
+    module = importlib.import_module(f"grader.checks.{exercise.stem}")
+    marked = [fn.grader_check.id for _, fn in inspect.getmembers(module) if hasattr(fn, "grader_check")]
+    tests = [name for name, _ in inspect.getmembers(module, inspect.isfunction) if name.startswith("test_")]
+    assert sorted(marked) == sorted(c.id for c in exercise.checks)
+    assert len(tests) == len(marked), "every test_ function needs a @check marker"
+    importlib.import_module(f"grader.probes.{exercise.stem}")
+    source = (ROOT / "grader" / "checks" / exercise.file).read_text()
+    used = {node.value for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in exercise.mistakes}
+    assert used, f"{exercise.id}: no check names any mistake"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_stub_teaches_and_is_not_started(exercise: catalog.Exercise) -> None:
+    path = ROOT / "exercises" / exercise.file
+    tree = ast.parse(path.read_text())
+    assert ast.get_docstring(tree), "the stub file needs a module docstring that teaches"
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in exercise.api:
+            assert ast.get_docstring(node), f"{node.name} needs a docstring"
+    run = grade(RunOptions(workspace=ROOT / "exercises", exercises=(exercise,), device="cpu"))
+    assert run.exercises[0].status == "not_started", run.exercises[0]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_reference_solution_passes(exercise: catalog.Exercise) -> None:
+    run = grade(RunOptions(workspace=ROOT / "solutions", exercises=(exercise,), device="all"))
+    result = run.exercises[0]
+    failing = [(c.name, c.device, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
+    assert result.status == "passed", (result.reason, failing)
+    assert result.score == result.max_score
+    assert "#" in (ROOT / "solutions" / exercise.file).read_text(), "reference solutions are commented"

@@ -1,0 +1,64 @@
+"""Every file of the submission corpus gets the verdict its first line promises.
+
+Each `tests/submissions/exerciseN/*.py` starts with a line such as
+`# expect: passed`, `# expect: failed mistake=copy_not_view` or `# expect: error reason=timeout`:
+alternative correct solutions must pass, each realistic mistake must fail with its named
+diagnosis.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from grader import catalog
+from grader.run import RunOptions, grade
+from grader.sandbox.limits import Limits
+
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+
+EXPECT = re.compile(r"^# expect: (passed|failed|error|not_started)((?:\s+\w+=\S+)*)\s*$")
+
+
+def corpus() -> list[Path]:
+    return sorted(SUBMISSIONS.glob("exercise*/*.py"))
+
+
+def expectation(path: Path) -> tuple[str, dict[str, str]]:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    match = EXPECT.match(first)
+    assert match, f"{path}: first line must be '# expect: STATUS [key=value ...]', got {first!r}"
+    return match.group(1), dict(part.split("=", 1) for part in match.group(2).split())
+
+
+@pytest.mark.parametrize("path", corpus(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_submission_gets_expected_verdict(path: Path, workspace) -> None:
+    exercise = catalog.find(path.parent.name)
+    status, details = expectation(path)
+    folder = workspace(exercise.file, path)
+    timeout = float(details.get("timeout", 30))
+    run = grade(RunOptions(workspace=folder, exercises=(exercise,), device="cpu", seed=0,
+                           limits=Limits(call_seconds=min(5.0, timeout), exercise_seconds=timeout)))
+    result = run.exercises[0]
+    summary = [(c.name, c.status, c.mistake, c.message[:300]) for c in result.checks]
+    assert result.status == status, (result.reason, summary)
+    if "mistake" in details:
+        assert details["mistake"] in exercise.mistakes, f"unknown mistake id {details['mistake']!r}"
+        mistakes = {c.mistake for c in result.checks if c.status == "failed"}
+        assert details["mistake"] in mistakes, summary
+        assert any(c.diagnosis == exercise.mistake(details["mistake"]) for c in result.checks)
+    if "reason" in details:
+        assert result.reason.startswith(details["reason"]), result.reason
+    if status == "failed":
+        assert result.score < result.max_score
+
+
+def test_corpus_covers_every_exercise() -> None:
+    for exercise in catalog.exercises():
+        files = list((SUBMISSIONS / exercise.id).glob("*.py"))
+        statuses = [expectation(f)[0] for f in files]
+        assert statuses.count("passed") >= 2, f"{exercise.id}: needs 2 alternative correct solutions"
+        named = [f for f in files if "mistake" in expectation(f)[1]]
+        assert len(named) >= 4, f"{exercise.id}: needs 4 realistic mistakes with named diagnoses"
