@@ -13,7 +13,6 @@ model's answer for that batch of one loses its batch dimension again afterwards.
 Run `grade exercise1` to check your work, `grade hint exercise1` when stuck.
 """
 
-import torch
 from torch import Tensor
 
 

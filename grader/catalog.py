@@ -118,8 +118,11 @@ def _exercise(entry: dict) -> Exercise:
         api=tuple(_require(entry, "api", list, where)),
         hints=_require(entry, "hints", dict, where),
         checks=tuple(
-            CheckSpec(id=cid, points=int(_require(spec, "points", int, f"{where} check {cid!r}")),
-                      title=_require(spec, "title", dict, f"{where} check {cid!r}"))
+            CheckSpec(
+                id=cid,
+                points=int(_require(spec, "points", int, f"{where} check {cid!r}")),
+                title=_require(spec, "title", dict, f"{where} check {cid!r}"),
+            )
             for cid, spec in checks.items()
         ),
         mistakes=dict(entry.get("mistakes", {})),
@@ -138,7 +141,9 @@ def load(path: Path = CATALOG_FILE) -> tuple[Exercise, ...]:
         data = tomllib.loads(text)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError(f"cannot read the catalog {path}: {exc}") from None
-    exercises = tuple(sorted((_exercise(e) for e in data.get("exercises", [])), key=lambda e: e.number))
+    exercises = tuple(
+        sorted((_exercise(e) for e in data.get("exercises", [])), key=lambda e: e.number)
+    )
     return exercises
 
 

@@ -46,8 +46,15 @@ def check(check_id: str, devices: str = "any") -> Callable:
 class CheckFailure(AssertionError):
     """A learner's answer is wrong: what was expected, what came back, and which mistake it is."""
 
-    def __init__(self, message: str, *, expected: Any = None, got: Any = None,
-                 mistake: str | None = None, example: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: Any = None,
+        got: Any = None,
+        mistake: str | None = None,
+        example: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.expected = expected
@@ -90,15 +97,27 @@ def type_name(value: Any) -> str:
     if isinstance(value, Opaque):
         return value.type_name
     kind = type(value)
-    return "torch.Tensor" if kind is torch.Tensor else ("numpy.ndarray" if kind is np.ndarray else kind.__name__)
+    return (
+        "torch.Tensor"
+        if kind is torch.Tensor
+        else ("numpy.ndarray" if kind is np.ndarray else kind.__name__)
+    )
 
 
 def expect_type(got: Any, kind: type, what: str, example: Mapping | None = None) -> Any:
     """`got` if its type is exactly `kind`, else a failure naming both types."""
     if type(got) is not kind:
-        wanted = "torch.Tensor" if kind is torch.Tensor else ("numpy.ndarray" if kind is np.ndarray else kind.__name__)
-        fail(f"{what} should be a {wanted}, but it returned {type_name(got)}: {show(got, 120)}",
-             expected=wanted, got=type_name(got), example=example)
+        wanted = (
+            "torch.Tensor"
+            if kind is torch.Tensor
+            else ("numpy.ndarray" if kind is np.ndarray else kind.__name__)
+        )
+        fail(
+            f"{what} should be a {wanted}, but it returned {type_name(got)}: {show(got, 120)}",
+            expected=wanted,
+            got=type_name(got),
+            example=example,
+        )
     return got
 
 
@@ -113,10 +132,18 @@ def same(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
             return bool(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
         return bool(torch.equal(a, b))
     if type(a) is np.ndarray:
-        return same(torch.from_numpy(np.ascontiguousarray(a)), torch.from_numpy(np.ascontiguousarray(b)), rtol, atol) \
-            if a.dtype == b.dtype and a.dtype != object else False
+        return (
+            same(
+                torch.from_numpy(np.ascontiguousarray(a)),
+                torch.from_numpy(np.ascontiguousarray(b)),
+                rtol,
+                atol,
+            )
+            if a.dtype == b.dtype and a.dtype != object
+            else False
+        )
     if type(a) in (list, tuple):
-        return len(a) == len(b) and all(same(x, y, rtol, atol) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
     if type(a) is dict:
         return a.keys() == b.keys() and all(same(a[k], b[k], rtol, atol) for k in a)
     if type(a) is float:
@@ -124,8 +151,12 @@ def same(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
     return a == b
 
 
-def which_mistake(got: Any, candidates: Mapping[str, Any] | Iterable[tuple[str, Any]],
-                  rtol: float = 1e-5, atol: float = 1e-6) -> str | None:
+def which_mistake(
+    got: Any,
+    candidates: Mapping[str, Any] | Iterable[tuple[str, Any]],
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> str | None:
     """The first named mistake whose predicted answer equals `got`, if any."""
     items = candidates.items() if isinstance(candidates, Mapping) else candidates
     for name, predicted in items:
@@ -134,8 +165,16 @@ def which_mistake(got: Any, candidates: Mapping[str, Any] | Iterable[tuple[str, 
     return None
 
 
-def expect_same(got: Any, want: Any, what: str, *, example: Mapping | None = None,
-                mistakes: Mapping[str, Any] | None = None, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+def expect_same(
+    got: Any,
+    want: Any,
+    what: str,
+    *,
+    example: Mapping | None = None,
+    mistakes: Mapping[str, Any] | None = None,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> None:
     """Fail unless `got` equals `want`; name the mistake whose prediction `got` matches."""
     if same(got, want, rtol, atol):
         return
@@ -148,5 +187,10 @@ def expect_same(got: Any, want: Any, what: str, *, example: Mapping | None = Non
         detail = f"dtype {got.dtype}, expected {want.dtype}"
     else:
         detail = "values differ"
-    fail(f"{what}: {detail}.\n  expected: {show(want)}\n  got:      {show(got)}",
-         expected=want, got=got, mistake=mistake, example=example)
+    fail(
+        f"{what}: {detail}.\n  expected: {show(want)}\n  got:      {show(got)}",
+        expected=want,
+        got=got,
+        mistake=mistake,
+        example=example,
+    )

@@ -33,8 +33,11 @@ def resolve_workspace(ctx: click.Context, workspace: Path | None) -> Path:
     found = find_workspace(Path.cwd())
     if found is None:
         lang = ctx.obj["lang"]
-        raise click.UsageError(f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
-                               f"{catalog.message('no_workspace_fix', lang)}", ctx)
+        raise click.UsageError(
+            f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
+            f"{catalog.message('no_workspace_fix', lang)}",
+            ctx,
+        )
     return found
 
 
@@ -64,18 +67,29 @@ class DefaultToCheck(click.Group):
     """`grade exercise3` means `grade check exercise3`."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
-        if args and args[0] not in self.commands and (catalog.is_exercise_id(args[0]) or args[0] == "all"):
+        if (
+            args
+            and args[0] not in self.commands
+            and (catalog.is_exercise_id(args[0]) or args[0] == "all")
+        ):
             return "check", self.commands["check"], args
         if args and args[0] not in self.commands and not args[0].startswith("-"):
-            raise click.UsageError(f"No such command or exercise {args[0]!r}. "
-                                   f"{catalog.unknown_id_message(args[0]).split('.', 1)[1].strip()} "
-                                   "Try 'grade list'.".replace("  ", " "), ctx)
+            raise click.UsageError(
+                f"No such command or exercise {args[0]!r}. "
+                f"{catalog.unknown_id_message(args[0]).split('.', 1)[1].strip()} "
+                "Try 'grade list'.".replace("  ", " "),
+                ctx,
+            )
         return super().resolve_command(ctx, args)
 
 
 @click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--lang", type=click.Choice(catalog.LANGUAGES), default=None,
-              help="Language of hints and diagnoses (default: from GRADE_LANG or LANG).")
+@click.option(
+    "--lang",
+    type=click.Choice(catalog.LANGUAGES),
+    default=None,
+    help="Language of hints and diagnoses (default: from GRADE_LANG or LANG).",
+)
 @click.version_option(package_name="torch-grader")
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None) -> None:
@@ -85,21 +99,57 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 
 @cli.command()
 @click.argument("ids", nargs=-1)
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder with your exercise files (default: the project's exercises/).")
-@click.option("--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout).")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "all"]), default="all", show_default=True,
-              help="Devices to run device checks on.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed for the generated inputs: same code and seed, same verdict.")
-@click.option("--max-examples", type=click.IntRange(min=1), default=None,
-              help="Generated inputs per check (default 20, or 200 with --thorough).")
-@click.option("--thorough", is_flag=True, help="Many more generated inputs: for CI and final grading.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
-              help="Wall-clock seconds allowed per exercise.")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with your exercise files (default: the project's exercises/).",
+)
+@click.option(
+    "--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout)."
+)
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda", "all"]),
+    default="all",
+    show_default=True,
+    help="Devices to run device checks on.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed for the generated inputs: same code and seed, same verdict.",
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Generated inputs per check (default 20, or 200 with --thorough).",
+)
+@click.option(
+    "--thorough", is_flag=True, help="Many more generated inputs: for CI and final grading."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Wall-clock seconds allowed per exercise.",
+)
 @click.pass_context
-def check(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, json_path: str | None,
-          device: str, seed: int, max_examples: int | None, thorough: bool, timeout: float) -> None:
+def check(
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    workspace: Path | None,
+    json_path: str | None,
+    device: str,
+    seed: int,
+    max_examples: int | None,
+    thorough: bool,
+    timeout: float,
+) -> None:
     """Grade exercises: IDS are exercise ids (exercise1 ...) or 'all'."""
     from grader.run import RunOptions, grade
 
@@ -107,11 +157,22 @@ def check(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, json
     exercises = resolve_ids(ctx, ids)
     workspace = resolve_workspace(ctx, workspace)
     if not workspace.is_dir():
-        raise click.BadParameter(f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'")
+        raise click.BadParameter(
+            f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
+        )
     examples = max_examples or (200 if thorough else 20)
     limits = Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout)
-    run = grade(RunOptions(workspace=workspace, exercises=exercises, device=device, seed=seed,
-                           max_examples=examples, limits=limits, lang=lang))
+    run = grade(
+        RunOptions(
+            workspace=workspace,
+            exercises=exercises,
+            device=device,
+            seed=seed,
+            max_examples=examples,
+            limits=limits,
+            lang=lang,
+        )
+    )
     _add_hint_levels(run, workspace, lang)
     merged = progress.remember(workspace, run)
     if json_path == "-":
@@ -138,15 +199,22 @@ def _echo_next(run: results.RunResult | None, lang: str) -> None:
     done = {e.id for e in run.exercises if e.status == "passed"} if run else set()
     for exercise in catalog.exercises():
         if exercise.id not in done:
-            click.echo(catalog.message("next_exercise", lang, id=exercise.id,
-                                       title=catalog.pick(exercise.title, lang)))
+            click.echo(
+                catalog.message(
+                    "next_exercise", lang, id=exercise.id, title=catalog.pick(exercise.title, lang)
+                )
+            )
             return
     click.echo(catalog.message("all_done", lang))
 
 
 @cli.command("list")
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder with your exercise files (default: the project's exercises/).")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with your exercise files (default: the project's exercises/).",
+)
 @click.pass_context
 def list_(ctx: click.Context, workspace: Path | None) -> None:
     """Every exercise with its status from the last run, and the next one to do."""
@@ -160,8 +228,11 @@ def list_(ctx: click.Context, workspace: Path | None) -> None:
         label = catalog.message(f"status_{status}", lang) if result else "-"
         score = f"{result.score:g}/{exercise.max_score}" if result else f"-/{exercise.max_score}"
         colour = terminal.COLOURS.get(status)
-        click.echo(f"{exercise.id:<11} {catalog.pick(exercise.title, lang):<52} "
-                   f"{click.style(label, fg=colour):<12} {score}", color=use_colour())
+        click.echo(
+            f"{exercise.id:<11} {catalog.pick(exercise.title, lang):<52} "
+            f"{click.style(label, fg=colour):<12} {score}",
+            color=use_colour(),
+        )
     click.echo(terminal.progress_line(seen.values(), len(catalog.exercises()), lang))
     _echo_next(last, lang)
 
@@ -169,8 +240,12 @@ def list_(ctx: click.Context, workspace: Path | None) -> None:
 @cli.command()
 @click.argument("exercise_id")
 @click.option("--level", type=click.IntRange(min=1), default=None, help="Show hint number N.")
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder with your exercise files (default: the project's exercises/).")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with your exercise files (default: the project's exercises/).",
+)
 @click.pass_context
 def hint(ctx: click.Context, exercise_id: str, level: int | None, workspace: Path | None) -> None:
     """Show the next hint for EXERCISE_ID (each call shows one more)."""
@@ -181,11 +256,15 @@ def hint(ctx: click.Context, exercise_id: str, level: int | None, workspace: Pat
         raise click.UsageError(f"{exc} Try 'grade list'.", ctx) from None
     count = exercise.hint_count()
     if level is not None and level > count:
-        raise click.BadParameter(f"{exercise.id} has {count} hints, not {level}.", ctx, param_hint="'--level'")
+        raise click.BadParameter(
+            f"{exercise.id} has {count} hints, not {level}.", ctx, param_hint="'--level'"
+        )
     workspace = resolve_workspace(ctx, workspace)
     seen = progress.hint_level(workspace, exercise.id)
     shown = level if level is not None else min(seen + 1, count)
-    click.echo(f"{catalog.message('next_hint', lang, level=shown, count=count)}: {exercise.hint(shown, lang)}")
+    click.echo(
+        f"{catalog.message('next_hint', lang, level=shown, count=count)}: {exercise.hint(shown, lang)}"
+    )
     if level is None and seen >= count:
         click.echo(catalog.message("no_more_hints", lang, id=exercise.id))
     progress.set_hint_level(workspace, exercise.id, max(seen, shown))

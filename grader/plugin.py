@@ -59,7 +59,7 @@ def example_from_notes(exc: BaseException) -> str:
         if note.startswith("Falsifying example"):
             body = note.split(":", 1)[1].strip()
             body = _ARG_LINE.sub("", body)
-            inner = body[body.find("(") + 1: body.rfind(")")] if "(" in body else body
+            inner = body[body.find("(") + 1 : body.rfind(")")] if "(" in body else body
             lines = [ln.strip().rstrip(",") for ln in inner.splitlines() if ln.strip()]
             return "\n".join(ln.replace("=", " = ", 1) for ln in lines)
     return ""
@@ -77,12 +77,24 @@ def classify(exc: BaseException) -> tuple[str, str, str, str, int | None]:
         return "error", f"{exc.reason}: {exc.detail}", "", example, None
     if isinstance(exc, LearnerRaised):
         where = f" (line {exc.line})" if exc.line else ""
-        return "failed", f"your code raised {exc.type_name}: {exc.message}{where}", "", example, exc.line
+        return (
+            "failed",
+            f"your code raised {exc.type_name}: {exc.message}{where}",
+            "",
+            example,
+            exc.line,
+        )
     if isinstance(exc, BadAnswer):
         return "failed", f"the answer could not be read as plain data: {exc}", "", example, None
     if isinstance(exc, AssertionError):
         return "failed", str(exc) or "assertion failed", "", example, None
-    return "error", f"internal: the check itself failed ({type(exc).__name__}: {exc})", "", example, None
+    return (
+        "error",
+        f"internal: the check itself failed ({type(exc).__name__}: {exc})",
+        "",
+        example,
+        None,
+    )
 
 
 class GraderPlugin:
@@ -136,8 +148,12 @@ class GraderPlugin:
         device = params.get("device", info.devices if info else "any")
         check_id = info.id if info else item.name
         if report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            record = Record(check_id, device, "skipped", f"skipped: {reason.removeprefix('Skipped: ')}")
+            reason = (
+                report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            )
+            record = Record(
+                check_id, device, "skipped", f"skipped: {reason.removeprefix('Skipped: ')}"
+            )
         elif report.passed:
             record = Record(check_id, device, "passed")
         elif call.excinfo is not None:
@@ -146,5 +162,7 @@ class GraderPlugin:
         else:
             record = Record(check_id, device, "error", f"internal: {report.longreprtext[:500]}")
         if info is None:
-            record = Record(check_id, device, "error", "internal: a test in the checks has no @check marker")
+            record = Record(
+                check_id, device, "error", "internal: a test in the checks has no @check marker"
+            )
         self.session.records.setdefault(module, []).append(record)

@@ -40,8 +40,12 @@ def remember(workspace: Path, run: RunResult) -> RunResult:
     merged.update({e.id: e for e in run.exercises})
     combined = RunResult(
         exercises=sorted(merged.values(), key=lambda e: int(e.id.removeprefix("exercise") or 0)),
-        seed=run.seed, devices=run.devices, torch_version=run.torch_version,
-        grader_version=run.grader_version, duration=run.duration, notes=run.notes,
+        seed=run.seed,
+        devices=run.devices,
+        torch_version=run.torch_version,
+        grader_version=run.grader_version,
+        duration=run.duration,
+        notes=run.notes,
     )
     results.write_atomic(state_dir(workspace) / "last-run.json", results.to_json(combined))
     return combined

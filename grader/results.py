@@ -56,7 +56,9 @@ class ExerciseResult:
 
     def __post_init__(self) -> None:
         if self.status not in EXERCISE_STATUSES:
-            raise ValueError(f"exercise status must be one of {EXERCISE_STATUSES}, got {self.status!r}")
+            raise ValueError(
+                f"exercise status must be one of {EXERCISE_STATUSES}, got {self.status!r}"
+            )
 
 
 @dataclass
@@ -113,7 +115,9 @@ def to_dict(run: RunResult) -> dict[str, Any]:
 def from_dict(data: dict[str, Any]) -> RunResult:
     """Inverse of `to_dict`; ValueError when the schema version is not one we read."""
     if data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"results schema_version {data.get('schema_version')!r} is not {SCHEMA_VERSION}")
+        raise ValueError(
+            f"results schema_version {data.get('schema_version')!r} is not {SCHEMA_VERSION}"
+        )
     exercises = []
     for entry in data["exercises"]:
         fields = dict(entry)

@@ -56,7 +56,9 @@ def devices_for(choice: str) -> list[str]:
     return ["cpu", "cuda"] if choice == "all" else [choice]
 
 
-def _precheck(exercise: Exercise, workspace: Path, lang: str) -> tuple[ExerciseResult | None, source.SourceFacts]:
+def _precheck(
+    exercise: Exercise, workspace: Path, lang: str
+) -> tuple[ExerciseResult | None, source.SourceFacts]:
     """A verdict that needs no worker (missing, untouched, syntax error), or None."""
     path = workspace / exercise.file
     facts = source.read(path)
@@ -64,10 +66,14 @@ def _precheck(exercise: Exercise, workspace: Path, lang: str) -> tuple[ExerciseR
     common = {"id": exercise.id, "title": title, "max_score": exercise.max_score}
     if not facts.exists:
         reason = catalog.message("reason_missing_file", lang, path=path)
-        return ExerciseResult(status="not_started", reason=reason, hint=exercise.hint(1, lang), **common), facts
+        return ExerciseResult(
+            status="not_started", reason=reason, hint=exercise.hint(1, lang), **common
+        ), facts
     if facts.syntax_error:
         reason = f"syntax: {facts.syntax_error}"
-        return ExerciseResult(status="error", reason=reason, hint=exercise.hint(1, lang), **common), facts
+        return ExerciseResult(
+            status="error", reason=reason, hint=exercise.hint(1, lang), **common
+        ), facts
     if facts.not_started(exercise.api):
         return ExerciseResult(status="not_started", hint=exercise.hint(1, lang), **common), facts
     return None, facts
@@ -94,18 +100,36 @@ def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckRes
         for r in mine:
             diagnosis = ""
             if r.mistake:
-                diagnosis = exercise.mistake(r.mistake, lang) if r.mistake in exercise.mistakes else r.mistake
-            results.append(CheckResult(
-                name=spec.id, device=r.device, status=r.status,
-                points=share if r.status == "passed" else 0.0,
-                max_points=share if r.status != "skipped" else 0.0,
-                title=catalog.pick(spec.title, lang), message=r.message, diagnosis=diagnosis,
-                mistake=r.mistake, example=r.example, line=r.line,
-            ))
+                diagnosis = (
+                    exercise.mistake(r.mistake, lang)
+                    if r.mistake in exercise.mistakes
+                    else r.mistake
+                )
+            results.append(
+                CheckResult(
+                    name=spec.id,
+                    device=r.device,
+                    status=r.status,
+                    points=share if r.status == "passed" else 0.0,
+                    max_points=share if r.status != "skipped" else 0.0,
+                    title=catalog.pick(spec.title, lang),
+                    message=r.message,
+                    diagnosis=diagnosis,
+                    mistake=r.mistake,
+                    example=r.example,
+                    line=r.line,
+                )
+            )
     for check_id, extra in by_check.items():
         for r in extra:
-            results.append(CheckResult(name=check_id, device=r.device, status="error",
-                                       message=f"internal: check {check_id!r} is not in the catalog"))
+            results.append(
+                CheckResult(
+                    name=check_id,
+                    device=r.device,
+                    status="error",
+                    message=f"internal: check {check_id!r} is not in the catalog",
+                )
+            )
     return results
 
 
@@ -128,9 +152,24 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
     import pytest
 
     paths = [str(checks_dir / f"{m}.py") for m in modules]
-    args = [*paths, "-c", str(checks_dir / "pytest.ini"), "--rootdir", str(checks_dir),
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "hypothesis.extra.pytestplugin",
-            "--capture=no", "--noconftest", "-W", "ignore", f"--hypothesis-seed={seed}"]
+    args = [
+        *paths,
+        "-c",
+        str(checks_dir / "pytest.ini"),
+        "--rootdir",
+        str(checks_dir),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "-p",
+        "hypothesis.extra.pytestplugin",
+        "--capture=no",
+        "--noconftest",
+        "-W",
+        "ignore",
+        f"--hypothesis-seed={seed}",
+    ]
     with _pytest_environment():
         pytest.main(args, plugins=[GraderPlugin(session)])
 
@@ -153,27 +192,49 @@ def grade(options: RunOptions) -> RunResult:
             verdicts[exercise.id] = verdict
             continue
         begun[exercise.id] = time.monotonic()
-        learner = Learner(workspace / exercise.file, exercise.stem, f"grader.probes.{exercise.stem}",
-                          options.limits, cuda=cuda)
+        learner = Learner(
+            workspace / exercise.file,
+            exercise.stem,
+            f"grader.probes.{exercise.stem}",
+            options.limits,
+            cuda=cuda,
+        )
         title = catalog.pick(exercise.title, options.lang)
-        common = {"id": exercise.id, "title": title, "max_score": exercise.max_score,
-                  "hint": exercise.hint(1, options.lang)}
+        common = {
+            "id": exercise.id,
+            "title": title,
+            "max_score": exercise.max_score,
+            "hint": exercise.hint(1, options.lang),
+        }
         try:
             learner.start()
         except ImportFailed as exc:
-            verdicts[exercise.id] = ExerciseResult(status="error", reason=_import_error(exercise, exc.info),
-                                                   output=learner.output()[:OUTPUT_KEPT], **common)
+            verdicts[exercise.id] = ExerciseResult(
+                status="error",
+                reason=_import_error(exercise, exc.info),
+                output=learner.output()[:OUTPUT_KEPT],
+                **common,
+            )
             continue
         except WorkerLost as exc:
             learner.close()
-            verdicts[exercise.id] = ExerciseResult(status="error", reason=f"{exc.reason}: {exc.detail}",
-                                                   output=learner.output()[:OUTPUT_KEPT], **common)
+            verdicts[exercise.id] = ExerciseResult(
+                status="error",
+                reason=f"{exc.reason}: {exc.detail}",
+                output=learner.output()[:OUTPUT_KEPT],
+                **common,
+            )
             continue
         learners[exercise.stem] = learner
         sources[exercise.stem] = facts
 
-    session = Session(learners=learners, sources=sources, devices=devices_for(options.device),
-                      cuda_available=cuda, max_examples=options.max_examples)
+    session = Session(
+        learners=learners,
+        sources=sources,
+        devices=devices_for(options.device),
+        cuda_available=cuda,
+        max_examples=options.max_examples,
+    )
     if learners:
         try:
             run_checks(session, list(learners), options.checks_dir, options.seed)
@@ -187,8 +248,13 @@ def grade(options: RunOptions) -> RunResult:
         checks = score(exercise, session.records.get(exercise.stem, []), options.lang)
         status, reason = exercise_status(checks)
         verdicts[exercise.id] = ExerciseResult(
-            id=exercise.id, title=catalog.pick(exercise.title, options.lang), status=status, reason=reason,
-            score=round(sum(c.points for c in checks), 3), max_score=exercise.max_score, checks=checks,
+            id=exercise.id,
+            title=catalog.pick(exercise.title, options.lang),
+            status=status,
+            reason=reason,
+            score=round(sum(c.points for c in checks), 3),
+            max_score=exercise.max_score,
+            checks=checks,
             hint=exercise.hint(1, options.lang) if status != "passed" else "",
             output=learners[exercise.stem].output()[:OUTPUT_KEPT],
             duration=round(time.monotonic() - begun[exercise.id], 3),

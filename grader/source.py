@@ -27,8 +27,12 @@ class SourceFacts:
 
 def _is_stub_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         body = body[1:]
     if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
         return False
@@ -64,14 +68,18 @@ def read(path: Path) -> SourceFacts:
         return SourceFacts(exists=False)
     data = path.read_bytes()
     if len(data) > MAX_SOURCE_BYTES:
-        return SourceFacts(exists=True, syntax_error=f"the file is larger than {MAX_SOURCE_BYTES} bytes")
+        return SourceFacts(
+            exists=True, syntax_error=f"the file is larger than {MAX_SOURCE_BYTES} bytes"
+        )
     try:
         tree = ast.parse(data, filename=path.name)
     except SyntaxError as exc:
         message = f"{exc.msg} ({path.name}, line {exc.lineno})"
         return SourceFacts(exists=True, syntax_error=message, syntax_line=exc.lineno)
     except (ValueError, RecursionError, MemoryError) as exc:
-        return SourceFacts(exists=True, syntax_error=f"cannot be parsed: {type(exc).__name__}: {exc}")
+        return SourceFacts(
+            exists=True, syntax_error=f"cannot be parsed: {type(exc).__name__}: {exc}"
+        )
     facts = SourceFacts(exists=True, tree=tree)
     for node in tree.body:
         names = _names(node)

@@ -1,6 +1,5 @@
 """Exercise 1 · Shapes: squeeze and unsqueeze (reference solution)."""
 
-import torch
 from torch import Tensor
 
 

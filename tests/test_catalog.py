@@ -28,8 +28,12 @@ def _contract() -> dict:
 
 
 def test_api_matches_curriculum() -> None:
-    done = subprocess.run([sys.executable, str(SHARED / "tools" / "check_api.py"), "--require-all"],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "check_api.py"), "--require-all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -63,14 +67,25 @@ def test_entry_is_complete(exercise: catalog.Exercise) -> None:
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_check_module_matches_catalog(exercise: catalog.Exercise) -> None:
     module = importlib.import_module(f"grader.checks.{exercise.stem}")
-    marked = [fn.grader_check.id for _, fn in inspect.getmembers(module) if hasattr(fn, "grader_check")]
-    tests = [name for name, _ in inspect.getmembers(module, inspect.isfunction) if name.startswith("test_")]
+    marked = [
+        fn.grader_check.id for _, fn in inspect.getmembers(module) if hasattr(fn, "grader_check")
+    ]
+    tests = [
+        name
+        for name, _ in inspect.getmembers(module, inspect.isfunction)
+        if name.startswith("test_")
+    ]
     assert sorted(marked) == sorted(c.id for c in exercise.checks)
     assert len(tests) == len(marked), "every test_ function needs a @check marker"
     importlib.import_module(f"grader.probes.{exercise.stem}")
     source = (ROOT / "grader" / "checks" / exercise.file).read_text()
-    used = {node.value for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in exercise.mistakes}
+    used = {
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value in exercise.mistakes
+    }
     assert used, f"{exercise.id}: no check names any mistake"
 
 
@@ -90,7 +105,13 @@ def test_stub_teaches_and_is_not_started(exercise: catalog.Exercise) -> None:
 def test_reference_solution_passes(exercise: catalog.Exercise) -> None:
     run = grade(RunOptions(workspace=ROOT / "solutions", exercises=(exercise,), device="all"))
     result = run.exercises[0]
-    failing = [(c.name, c.device, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
+    failing = [
+        (c.name, c.device, c.message)
+        for c in result.checks
+        if c.status not in ("passed", "skipped")
+    ]
     assert result.status == "passed", (result.reason, failing)
     assert result.score == result.max_score
-    assert "#" in (ROOT / "solutions" / exercise.file).read_text(), "reference solutions are commented"
+    assert "#" in (ROOT / "solutions" / exercise.file).read_text(), (
+        "reference solutions are commented"
+    )

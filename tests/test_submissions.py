@@ -39,8 +39,15 @@ def test_submission_gets_expected_verdict(path: Path, workspace) -> None:
     status, details = expectation(path)
     folder = workspace(exercise.file, path)
     timeout = float(details.get("timeout", 30))
-    run = grade(RunOptions(workspace=folder, exercises=(exercise,), device="cpu", seed=0,
-                           limits=Limits(call_seconds=min(5.0, timeout), exercise_seconds=timeout)))
+    run = grade(
+        RunOptions(
+            workspace=folder,
+            exercises=(exercise,),
+            device="cpu",
+            seed=0,
+            limits=Limits(call_seconds=min(5.0, timeout), exercise_seconds=timeout),
+        )
+    )
     result = run.exercises[0]
     summary = [(c.name, c.status, c.mistake, c.message[:300]) for c in result.checks]
     assert result.status == status, (result.reason, summary)
@@ -59,6 +66,8 @@ def test_corpus_covers_every_exercise() -> None:
     for exercise in catalog.exercises():
         files = list((SUBMISSIONS / exercise.id).glob("*.py"))
         statuses = [expectation(f)[0] for f in files]
-        assert statuses.count("passed") >= 2, f"{exercise.id}: needs 2 alternative correct solutions"
+        assert statuses.count("passed") >= 2, (
+            f"{exercise.id}: needs 2 alternative correct solutions"
+        )
         named = [f for f in files if "mistake" in expectation(f)[1]]
         assert len(named) >= 4, f"{exercise.id}: needs 4 realistic mistakes with named diagnoses"

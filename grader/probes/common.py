@@ -12,7 +12,15 @@ from typing import Any
 
 import torch
 
-__all__ = ["get", "to_device", "probe_call", "probe_defined", "tensor_facts", "emulated_cuda", "EmulatedCuda"]
+__all__ = [
+    "get",
+    "to_device",
+    "probe_call",
+    "probe_defined",
+    "tensor_facts",
+    "emulated_cuda",
+    "EmulatedCuda",
+]
 
 
 def get(module: Any, name: str) -> Any:
@@ -49,8 +57,9 @@ def tensor_facts(value: Any) -> dict:
     }
 
 
-def probe_call(module: Any, name: str, args: tuple = (), kwargs: dict | None = None,
-               device: str | None = None) -> Any:
+def probe_call(
+    module: Any, name: str, args: tuple = (), kwargs: dict | None = None, device: str | None = None
+) -> Any:
     """Call the learner's function `name` with `args` moved to `device`; return its result."""
     return get(module, name)(*to_device(tuple(args), device), **to_device(kwargs or {}, device))
 
@@ -71,14 +80,18 @@ class EmulatedCuda(torch.Tensor):
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        getter = getattr(func, "__self__", None) if getattr(func, "__name__", "") == "__get__" else None
+        getter = (
+            getattr(func, "__self__", None) if getattr(func, "__name__", "") == "__get__" else None
+        )
         if getter is torch._C.TensorBase.device:
             return torch.device("cuda", 0)
         if getter is torch._C.TensorBase.is_cuda:
             return True
         if func in (torch.Tensor.numpy, torch.Tensor.__array__):
-            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() "
-                            "to copy the tensor to host memory first.")
+            raise TypeError(
+                "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() "
+                "to copy the tensor to host memory first."
+            )
         if func is torch.Tensor.cpu or (func is torch.Tensor.to and _to_cpu(args[1:], kwargs)):
             # A real device-to-host copy: new memory, still part of the autograd graph.
             with torch._C.DisableTorchFunctionSubclass():

@@ -9,7 +9,13 @@ import click
 from grader import catalog
 from grader.results import CheckResult, ExerciseResult, RunResult
 
-COLOURS = {"passed": "green", "failed": "red", "error": "red", "not_started": "yellow", "skipped": "yellow"}
+COLOURS = {
+    "passed": "green",
+    "failed": "red",
+    "error": "red",
+    "not_started": "yellow",
+    "skipped": "yellow",
+}
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "not_started": "·", "skipped": "-"}
 
 
@@ -37,21 +43,32 @@ def _points(value: float) -> str:
 def exercise_lines(exercise: ExerciseResult, lang: str, file: str = "") -> list[str]:
     """The lines shown for one exercise."""
     colour = COLOURS.get(exercise.status, "white")
-    head = (f"{click.style(MARKS[exercise.status], fg=colour)} {exercise.id:<11} {exercise.title:<48} "
-            f"{click.style(_status(exercise.status, lang), fg=colour, bold=True):<12} "
-            f"{_points(exercise.score)}/{_points(exercise.max_score)}")
+    head = (
+        f"{click.style(MARKS[exercise.status], fg=colour)} {exercise.id:<11} {exercise.title:<48} "
+        f"{click.style(_status(exercise.status, lang), fg=colour, bold=True):<12} "
+        f"{_points(exercise.score)}/{_points(exercise.max_score)}"
+    )
     lines = [head]
     if exercise.status == "not_started":
-        lines.append(_indent(exercise.reason or catalog.message("not_started_detail", lang, file=file or exercise.id)))
+        lines.append(
+            _indent(
+                exercise.reason
+                or catalog.message("not_started_detail", lang, file=file or exercise.id)
+            )
+        )
     elif exercise.status == "error" and exercise.reason:
         lines.append(_indent(click.style(exercise.reason, fg="red")))
     problem = first_problem(exercise)
     if problem is not None:
-        lines.append(_indent(f"{click.style(problem.title or problem.name, bold=True)} [{problem.device}]"))
+        lines.append(
+            _indent(f"{click.style(problem.title or problem.name, bold=True)} [{problem.device}]")
+        )
         if problem.message:
             lines.append(_indent(problem.message, "      "))
         if problem.diagnosis:
-            lines.append(_indent(f"{catalog.message('diagnosis', lang)}: {problem.diagnosis}", "      "))
+            lines.append(
+                _indent(f"{catalog.message('diagnosis', lang)}: {problem.diagnosis}", "      ")
+            )
         if problem.example:
             lines.append(_indent(f"{catalog.message('example', lang)}:", "      "))
             lines.append(_indent(problem.example, "        "))

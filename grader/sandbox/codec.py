@@ -101,7 +101,9 @@ def decode(payload: bytes) -> Any:
     try:
         value = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
     except Exception as exc:  # noqa: BLE001 - any failure of the strict unpickler is a bad frame
-        raise CodecError(f"not a plain-data frame ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise CodecError(
+            f"not a plain-data frame ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
     _check_plain(value)
     return value
 

@@ -82,7 +82,10 @@ _SIGNALS = {
     signal.SIGFPE: ("crash", "floating point exception (signal 8)"),
     signal.SIGXFSZ: ("output", "printed or wrote more than the output limit"),
     signal.SIGXCPU: ("timeout", "used more than the CPU time limit"),
-    signal.SIGKILL: ("crash", "killed (signal 9): by itself, or by the system for using too much memory"),
+    signal.SIGKILL: (
+        "crash",
+        "killed (signal 9): by itself, or by the system for using too much memory",
+    ),
 }
 
 
@@ -145,7 +148,10 @@ class Learner:
     def _budget(self) -> float:
         remaining = self._remaining()
         if remaining <= 0:
-            raise WorkerLost("timeout", f"the exercise's time limit of {self.limits.exercise_seconds:g} s is used up")
+            raise WorkerLost(
+                "timeout",
+                f"the exercise's time limit of {self.limits.exercise_seconds:g} s is used up",
+            )
         return min(self.limits.call_seconds, remaining)
 
     def start(self) -> None:
@@ -191,7 +197,9 @@ class Learner:
             raise NotImplementedYet(error.message)
         if error.is_a("MemoryError") or "can't allocate memory" in error.message:
             self.close()
-            raise self._lose("memory", f"ran out of memory while {name} ran ({error.message[:200]})")
+            raise self._lose(
+                "memory", f"ran out of memory while {name} ran ({error.message[:200]})"
+            )
         raise error
 
     def _lose(self, reason: str, detail: str) -> WorkerLost:
@@ -203,10 +211,13 @@ class Learner:
         self._sock.settimeout(timeout)
         try:
             payload = codec.recv_frame(self._sock)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             self.close()
-            raise self._lose("timeout", f"no answer within {timeout:.3g} s while {during} "
-                                        "(an infinite loop, or far too much work?)") from None
+            raise self._lose(
+                "timeout",
+                f"no answer within {timeout:.3g} s while {during} "
+                "(an infinite loop, or far too much work?)",
+            ) from None
         except (codec.ChannelClosed, OSError):
             self._lost_channel(during)
         except codec.CodecError as exc:
@@ -244,8 +255,9 @@ class Learner:
         if self._sock is not None:
             self._sock.close()
         if self._tmpdir is not None:
-            self.output_parts.append(_read_output(os.path.join(self._tmpdir, ".output"),
-                                                  self.limits.output_bytes))
+            self.output_parts.append(
+                _read_output(os.path.join(self._tmpdir, ".output"), self.limits.output_bytes)
+            )
             shutil.rmtree(self._tmpdir, ignore_errors=True)
         self._pid = self._sock = self._tmpdir = None
 
@@ -253,7 +265,11 @@ class Learner:
         """What the learner's code printed, truncated to the output limit."""
         text = "".join(self.output_parts)
         limit = self.limits.output_bytes
-        return text if len(text) <= limit else text[:limit] + f"\n[... output beyond {limit} bytes dropped]"
+        return (
+            text
+            if len(text) <= limit
+            else text[:limit] + f"\n[... output beyond {limit} bytes dropped]"
+        )
 
 
 def _read_output(path: str, limit: int) -> str:

@@ -57,9 +57,17 @@ def _reply(sock: socket.socket, message: dict) -> None:
     try:
         payload = codec.encode(message)
     except Exception as exc:  # noqa: BLE001 - e.g. a tensor that torch.save refuses
-        payload = codec.encode({"raised": {"type": "CodecError", "bases": [], "message":
-                                            f"the answer could not be serialised: {exc}"[:500],
-                                            "line": None, "traceback": ""}})
+        payload = codec.encode(
+            {
+                "raised": {
+                    "type": "CodecError",
+                    "bases": [],
+                    "message": f"the answer could not be serialised: {exc}"[:500],
+                    "line": None,
+                    "traceback": "",
+                }
+            }
+        )
     codec.send_frame(sock, payload)
 
 

@@ -46,7 +46,9 @@ def _serve(control: socket.socket) -> None:
             os.close(fds[0])
             control.sendall(json.dumps({"pid": pid}).encode())
         elif request["op"] == "wait":
-            control.sendall(json.dumps({"status": _wait(request["pid"], request["timeout"])}).encode())
+            control.sendall(
+                json.dumps({"status": _wait(request["pid"], request["timeout"])}).encode()
+            )
 
 
 def _wait(pid: int, timeout: float) -> int | None:
