@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from grader import catalog, source
 from grader.catalog import Exercise
 from grader.plugin import GraderPlugin, Record, Session
 from grader.results import CheckResult, ExerciseResult, RunResult, exercise_status, split_points
-from grader.sandbox import zygote
+from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
 from grader.sandbox.proxy import ImportFailed, Learner, WorkerLost
 
@@ -54,6 +55,31 @@ def cuda_available() -> bool:
 def devices_for(choice: str) -> list[str]:
     """The devices that checks marked devices="all" run on."""
     return ["cpu", "cuda"] if choice == "all" else [choice]
+
+
+def hidden_paths(workspace: Path, checks_dir: Path) -> tuple[str, ...]:
+    """Folders learner code must not read: references, hidden checks, quiz keys, the workspace."""
+    import torch
+
+    project = catalog.PACKAGE_DIR.parent
+    candidates = [
+        checks_dir,
+        catalog.PACKAGE_DIR / "quiz",
+        project / "solutions",
+        project / "tests",
+        workspace,
+    ]
+    needed = [
+        Path(sys.prefix).resolve(),
+        catalog.PACKAGE_DIR,
+        Path(torch.__file__).resolve().parent,
+    ]
+    hidden = []
+    for path in candidates:
+        path = Path(path).resolve()
+        if path.is_dir() and not any(n == path or path in n.parents for n in needed):
+            hidden.append(str(path))
+    return tuple(dict.fromkeys(hidden))
 
 
 def _precheck(
@@ -186,6 +212,7 @@ def grade(options: RunOptions) -> RunResult:
     learners: dict[str, Learner] = {}
     sources: dict[str, source.SourceFacts] = {}
     begun: dict[str, float] = {}
+    hide = hidden_paths(workspace, options.checks_dir)
     for exercise in options.exercises:
         verdict, facts = _precheck(exercise, workspace, options.lang)
         if verdict is not None:
@@ -198,6 +225,7 @@ def grade(options: RunOptions) -> RunResult:
             f"grader.probes.{exercise.stem}",
             options.limits,
             cuda=cuda,
+            hide=hide,
         )
         title = catalog.pick(exercise.title, options.lang)
         common = {
@@ -261,7 +289,9 @@ def grade(options: RunOptions) -> RunResult:
         )
     from grader import __version__
 
+    isolated, why_not = isolation.available()
     return RunResult(
+        notes=[] if isolated else [why_not],
         exercises=[verdicts[e.id] for e in options.exercises],
         seed=options.seed,
         devices=devices_for(options.device),

@@ -34,6 +34,7 @@ class Limits:
     memory_bytes: int = 4 * 1024**3
     output_bytes: int = 1024 * 1024
     file_bytes: int = 16 * 1024 * 1024
+    max_processes: int = 64
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -74,10 +75,15 @@ def redirect_output(path: str) -> None:
 
 
 def enter(config: dict) -> None:
-    """Apply the limits in `config` to this (the worker) process."""
+    """Apply the limits and isolation in `config` to this (the worker) process."""
+    from grader.sandbox import isolation
+
     limits = Limits(**config["limits"])
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for path in config.get("cgroups", []):
+        with open(os.path.join(path, "cgroup.procs"), "w") as handle:
+            handle.write(str(os.getpid()))
     tmpdir = config["tmpdir"]
     os.chdir(tmpdir)
     redirect_output(config["output_file"])
@@ -89,9 +95,28 @@ def enter(config: dict) -> None:
     if not config.get("cuda"):
         # RLIMIT_DATA counts heap and private writable mappings, not CUDA's PROT_NONE reservations.
         _set(resource.RLIMIT_DATA, int(limits.memory_bytes))
+    if config.get("uid") is not None:
+        _set(resource.RLIMIT_NPROC, limits.max_processes)
+        isolation.enter(config)
+    else:
+        # RLIMIT_NPROC counts every process of the user: leave room for what already runs.
+        _set(resource.RLIMIT_NPROC, _user_processes() + limits.max_processes)
     try:
         import torch
 
         torch.set_num_threads(1)
     except Exception:  # noqa: BLE001 - a worker without torch still serves pure-Python probes
         pass
+
+
+def _user_processes() -> int:
+    """How many processes (threads included) this user runs now."""
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                continue
+    return count

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox import codec, zygote
+from grader.sandbox import codec, isolation, zygote
 from grader.sandbox.limits import Limits
 
 
@@ -129,8 +129,19 @@ def _array(tagged: dict) -> Any:
 class Learner:
     """One learner file behind a worker process; restarted after anything ends the worker."""
 
-    def __init__(self, file: Path, module: str, probes: str, limits: Limits, cuda: bool = False):
+    def __init__(
+        self,
+        file: Path,
+        module: str,
+        probes: str,
+        limits: Limits,
+        cuda: bool = False,
+        hide: tuple[str, ...] = (),
+    ) -> None:
         self.file = Path(file).resolve()
+        self.hide = hide
+        self._uid: int | None = None
+        self._cgroups: isolation.Cgroups | None = None
         self.module = module
         self.probes = probes
         self.limits = limits
@@ -160,7 +171,7 @@ class Learner:
             return
         self._tmpdir = tempfile.mkdtemp(prefix="grade-worker-")
         config = {
-            "file": str(self.file),
+            "file": isolation.copy_learner_file(self.file, self._tmpdir),
             "module": self.module,
             "probes": self.probes,
             "limits": self.limits.as_dict(),
@@ -168,6 +179,18 @@ class Learner:
             "output_file": os.path.join(self._tmpdir, ".output"),
             "cuda": self.cuda,
         }
+        if isolation.available()[0]:
+            self._uid = isolation.fresh_uid()
+            self._cgroups = isolation.Cgroups.create(
+                f"grader-{os.getpid()}-{self._uid}",
+                self.limits.memory_bytes + 256 * 1024**2,
+                self.limits.max_processes * 2,
+            )
+            config.update(
+                uid=self._uid,
+                hide=list(self.hide),
+                cgroups=[str(p) for p in self._cgroups.paths] if self._cgroups else [],
+            )
         self._pid, self._sock = zygote.get().spawn(config)
         reply = self._receive(self._budget(), during="importing your file")
         if "import_error" in reply:
@@ -234,8 +257,14 @@ class Learner:
     def _lost_channel(self, during: str) -> None:
         pid = self._pid
         status = zygote.get().wait(pid, 2.0) if pid else None
+        out_of_memory = self._cgroups is not None and self._cgroups.out_of_memory()
         self.close(reaped=status is not None)
         reason, detail = explain_status(status)
+        if out_of_memory:
+            reason, detail = (
+                "memory",
+                f"used more than {self.limits.memory_bytes // 1024**2} MiB of memory",
+            )
         raise self._lose(reason, f"{detail}, while {during}")
 
     def close(self, reaped: bool = False) -> None:
@@ -252,6 +281,13 @@ class Learner:
                     zygote.get().wait(self._pid, 2.0)
                 except zygote.ZygoteError:
                     pass
+        if self._cgroups is not None:
+            self._cgroups.kill_all()
+        if self._pid is not None:
+            try:
+                zygote.get().sweep(self._uid)
+            except zygote.ZygoteError:
+                pass
         if self._sock is not None:
             self._sock.close()
         if self._tmpdir is not None:
@@ -259,7 +295,7 @@ class Learner:
                 _read_output(os.path.join(self._tmpdir, ".output"), self.limits.output_bytes)
             )
             shutil.rmtree(self._tmpdir, ignore_errors=True)
-        self._pid = self._sock = self._tmpdir = None
+        self._pid = self._sock = self._tmpdir = self._cgroups = self._uid = None
 
     def output(self) -> str:
         """What the learner's code printed, truncated to the output limit."""

@@ -15,6 +15,8 @@ import sys
 import threading
 import time
 
+from grader.sandbox import isolation
+
 _REQUEST_LIMIT = 1 << 16
 
 
@@ -26,8 +28,13 @@ class ZygoteError(Exception):
     """
 
 
+_active: set[int] = set()
+_finished: dict[int, int] = {}
+
+
 def _serve(control: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    isolation.become_subreaper()
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(control, _REQUEST_LIMIT, 1)
@@ -44,26 +51,79 @@ def _serve(control: socket.socket) -> None:
 
                 worker.main(fds[0], request["config"])
             os.close(fds[0])
+            _active.add(pid)
             control.sendall(json.dumps({"pid": pid}).encode())
         elif request["op"] == "wait":
-            control.sendall(
-                json.dumps({"status": _wait(request["pid"], request["timeout"])}).encode()
-            )
+            status = _wait(request["pid"], request["timeout"])
+            control.sendall(json.dumps({"status": status}).encode())
+        elif request["op"] == "sweep":
+            control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
+
+
+def _reap_any() -> None:
+    """Collect every ended child: workers (their status is kept) and adopted orphans."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+        if pid in _active:
+            _finished[pid] = status
 
 
 def _wait(pid: int, timeout: float) -> int | None:
     """Reap `pid`, waiting up to `timeout` seconds; its raw wait status, or None if still running."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if done:
-            return status
-        if time.monotonic() >= deadline:
+        _reap_any()
+        if pid in _finished:
+            _active.discard(pid)
+            return _finished.pop(pid)
+        if pid not in _active or time.monotonic() >= deadline:
             return None
         time.sleep(0.005)
+
+
+def _children() -> list[int]:
+    """Pids whose parent is this process (workers and adopted orphans)."""
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                found.append(int(entry))
+    return found
+
+
+def _sweep(uid: int | None) -> int:
+    """End what ended workers left behind: adopted orphans and, as root, every process of `uid`."""
+    killed = 0
+    if uid is not None and os.geteuid() == 0:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)  # every process of this uid but the caller
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+    if sys.platform.startswith("linux"):
+        for pid in _children():
+            if pid not in _active:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed += 1
+                except ProcessLookupError:
+                    pass
+    time.sleep(0.01)
+    _reap_any()
+    return killed
 
 
 class Zygote:
@@ -109,6 +169,10 @@ class Zygote:
         """Raw wait status of a worker once it has ended, or None if it is still running."""
         return self._ask({"op": "wait", "pid": pid, "timeout": timeout})["status"]
 
+    def sweep(self, uid: int | None = None) -> int:
+        """End processes that ended workers left running; how many orphans were killed."""
+        return self._ask({"op": "sweep", "uid": uid})["killed"]
+
     def alive(self) -> bool:
         """Whether the fork server process still exists."""
         try:
@@ -137,5 +201,6 @@ def get() -> Zygote:
         if _zygote is None or not _zygote.alive():
             import torch  # noqa: F401 - the point of the zygote is to hold torch already imported
 
+            isolation.protect_grader()
             _zygote = Zygote()
         return _zygote
