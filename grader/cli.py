@@ -10,6 +10,7 @@ import click
 
 from grader import catalog, progress, results
 from grader.report import terminal
+from grader.report.command import read_sources, report, write_reports
 from grader.sandbox.limits import Limits
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -109,6 +110,27 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     "--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout)."
 )
 @click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the HTML report to PATH (default: .grade/report.html in the workspace).",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write JUnit XML (one testsuite per exercise) to PATH.",
+)
+@click.option(
+    "--gradescope",
+    "gradescope_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write Gradescope's results.json to PATH.",
+)
+@click.option(
     "--device",
     type=click.Choice(["cpu", "cuda", "all"]),
     default="all",
@@ -144,6 +166,9 @@ def check(
     ids: tuple[str, ...],
     workspace: Path | None,
     json_path: str | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    gradescope_path: Path | None,
     device: str,
     seed: int,
     max_examples: int | None,
@@ -175,15 +200,26 @@ def check(
     )
     _add_hint_levels(run, workspace, lang)
     merged = progress.remember(workspace, run)
+    if json_path and json_path != "-":
+        results.write_atomic(Path(json_path), results.to_json(run))
+    html_path = html_path or (
+        None if json_path == "-" else progress.state_dir(workspace) / "report.html"
+    )
+    if junit_path or gradescope_path:
+        write_reports(run, junit=junit_path, gradescope=gradescope_path, lang=lang)
+    if html_path:
+        write_reports(merged, html=html_path, lang=lang, sources=read_sources(workspace, merged))
     if json_path == "-":
         click.echo(results.to_json(run), nl=False)
     else:
-        if json_path:
-            results.write_atomic(Path(json_path), results.to_json(run))
         files = {e.id: str(workspace / e.file) for e in exercises}
+        for note in run.notes:
+            click.echo(f"note: {note}", err=True)
         click.echo(terminal.render(run, lang, files), color=use_colour())
         click.echo(terminal.progress_line(merged.exercises, len(catalog.exercises()), lang))
         _echo_next(merged, lang)
+        if html_path:
+            click.echo(catalog.message("see_report", lang, path=html_path))
     ctx.exit(EXIT_OK if run.passed else EXIT_FAILED)
 
 
@@ -268,6 +304,9 @@ def hint(ctx: click.Context, exercise_id: str, level: int | None, workspace: Pat
     if level is None and seen >= count:
         click.echo(catalog.message("no_more_hints", lang, id=exercise.id))
     progress.set_hint_level(workspace, exercise.id, max(seen, shown))
+
+
+cli.add_command(report)
 
 
 def main() -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 EXERCISE_STATUSES = ("passed", "failed", "not_started", "error")
 CHECK_STATUSES = ("passed", "failed", "error", "skipped")
 
@@ -77,6 +80,11 @@ class RunResult:
     def passed(self) -> bool:
         """Whether every exercise of the run passed."""
         return bool(self.exercises) and all(e.status == "passed" for e in self.exercises)
+
+
+def strip_control(text: str) -> str:
+    """Learner-controlled text without ANSI escapes or control characters (newlines and tabs kept)."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
 
 
 def split_points(points: float, devices_run: int) -> float:
@@ -144,7 +152,10 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

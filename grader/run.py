@@ -108,7 +108,12 @@ def _precheck(
 def _import_error(exercise: Exercise, info: dict) -> str:
     line = info.get("line")
     where = f" ({exercise.file}, line {line})" if type(line) is int else f" ({exercise.file})"
-    return f"import: {info.get('type')}: {str(info.get('message'))[:500]}{where}"
+    kind, message = str(info.get("type")), str(info.get("message"))[:500]
+    if kind in ("SystemExit", "KeyboardInterrupt"):
+        return f"exit: your file called sys.exit({message}) while being imported{where}"
+    if kind == "MemoryError" or "can't allocate memory" in message:
+        return f"memory: your file ran out of memory while being imported{where}"
+    return f"import: {kind}: {message}{where}"
 
 
 def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckResult]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import click
 
 from grader import catalog
-from grader.results import CheckResult, ExerciseResult, RunResult
+from grader.results import CheckResult, ExerciseResult, RunResult, strip_control
 
 COLOURS = {
     "passed": "green",
@@ -24,7 +24,7 @@ def _status(status: str, lang: str) -> str:
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
-    return "\n".join(prefix + line for line in text.splitlines())
+    return "\n".join(prefix + line for line in strip_control(text).splitlines())
 
 
 def first_problem(exercise: ExerciseResult) -> CheckResult | None:
@@ -45,7 +45,7 @@ def exercise_lines(exercise: ExerciseResult, lang: str, file: str = "") -> list[
     colour = COLOURS.get(exercise.status, "white")
     head = (
         f"{click.style(MARKS[exercise.status], fg=colour)} {exercise.id:<11} {exercise.title:<48} "
-        f"{click.style(_status(exercise.status, lang), fg=colour, bold=True):<12} "
+        f"{click.style(f'{_status(exercise.status, lang):<12}', fg=colour, bold=True)} "
         f"{_points(exercise.score)}/{_points(exercise.max_score)}"
     )
     lines = [head]
@@ -57,11 +57,11 @@ def exercise_lines(exercise: ExerciseResult, lang: str, file: str = "") -> list[
             )
         )
     elif exercise.status == "error" and exercise.reason:
-        lines.append(_indent(click.style(exercise.reason, fg="red")))
+        lines.append(click.style(_indent(exercise.reason), fg="red"))
     problem = first_problem(exercise)
     if problem is not None:
         lines.append(
-            _indent(f"{click.style(problem.title or problem.name, bold=True)} [{problem.device}]")
+            click.style(_indent(f"{problem.title or problem.name} [{problem.device}]"), bold=True)
         )
         if problem.message:
             lines.append(_indent(problem.message, "      "))
@@ -73,7 +73,7 @@ def exercise_lines(exercise: ExerciseResult, lang: str, file: str = "") -> list[
             lines.append(_indent(f"{catalog.message('example', lang)}:", "      "))
             lines.append(_indent(problem.example, "        "))
     if exercise.status != "passed" and exercise.hint:
-        lines.append(_indent(click.style(f"Hint: {exercise.hint}", fg="cyan")))
+        lines.append(click.style(_indent(f"Hint: {exercise.hint}"), fg="cyan"))
     if exercise.output and exercise.status != "passed":
         shown = exercise.output.strip().splitlines()[-5:]
         lines.append(_indent(f"{catalog.message('printed_output', lang)}:"))

@@ -70,9 +70,14 @@ def become_subreaper() -> None:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+ISSUED_UIDS: list[int] = []
+
+
 def fresh_uid() -> int:
     """An unprivileged user id that no other process uses (there is no account behind it)."""
-    return random.randrange(200_000, 2_000_000_000)
+    uid = random.randrange(200_000, 2_000_000_000)
+    ISSUED_UIDS.append(uid)
+    return uid
 
 
 @dataclass

@@ -81,6 +81,8 @@ def enter(config: dict) -> None:
     limits = Limits(**config["limits"])
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # Python ignores SIGXFSZ; restored, a write past the file-size limit ends the worker.
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     for path in config.get("cgroups", []):
         with open(os.path.join(path, "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))

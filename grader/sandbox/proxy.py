@@ -218,6 +218,8 @@ class Learner:
         error = LearnerRaised(info)
         if error.is_a("NotImplementedError"):
             raise NotImplementedYet(error.message)
+        if error.is_a("SystemExit") or error.is_a("KeyboardInterrupt"):
+            raise self._lose("exit", f"your code called sys.exit({error.message}) while {name} ran")
         if error.is_a("MemoryError") or "can't allocate memory" in error.message:
             self.close()
             raise self._lose(

@@ -11,9 +11,11 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from grader.sandbox import isolation
 
@@ -126,22 +128,45 @@ def _sweep(uid: int | None) -> int:
     return killed
 
 
+def serve_main(fd: int) -> None:
+    """Entry point of the fork server process: import torch once, then fork on request."""
+    import torch  # noqa: F401 - imported once here so that every worker starts with it
+
+    isolation.protect_grader()
+    try:
+        _serve(socket.socket(fileno=fd))
+    finally:
+        os._exit(0)
+
+
 class Zygote:
-    """Handle on the fork server, safe to share between threads."""
+    """Handle on the fork server, safe to share between threads.
+
+    The server is a fresh interpreter (exec, not fork), started with a stripped environment,
+    so neither it nor any worker holds the grader's memory: no secrets from the environment,
+    no expected values, no check code. Its torch import overlaps with the grader's own.
+    """
 
     def __init__(self) -> None:
+        from grader.sandbox.limits import KEEP_ENV
+
         ours, theirs = socket.socketpair()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            ours.close()
-            try:
-                _serve(theirs)
-            finally:
-                os._exit(0)
+        code = (
+            "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
+            "from grader.sandbox.zygote import serve_main; serve_main(int(sys.argv[2]))"
+        )
+        env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
+        package_root = str(Path(__file__).resolve().parents[2])
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", code, json.dumps([package_root]), str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,
+        )
         theirs.close()
-        self.pid = pid
+        self.pid = self._process.pid
         self._control = ours
         self._lock = threading.Lock()
 
@@ -175,19 +200,12 @@ class Zygote:
 
     def alive(self) -> bool:
         """Whether the fork server process still exists."""
-        try:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            return False
-        return done == 0
+        return self._process.poll() is None
 
     def close(self) -> None:
         """Stop the fork server."""
         self._control.close()
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
+        self._process.wait()
 
 
 _zygote: Zygote | None = None
@@ -199,8 +217,6 @@ def get() -> Zygote:
     global _zygote
     with _zygote_lock:
         if _zygote is None or not _zygote.alive():
-            import torch  # noqa: F401 - the point of the zygote is to hold torch already imported
-
             isolation.protect_grader()
             _zygote = Zygote()
         return _zygote

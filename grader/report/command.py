@@ -1,0 +1,138 @@
+"""`grade report`: re-render the last run as HTML, JUnit XML or Gradescope JSON, without grading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader import catalog, progress
+from grader.report.gradescope import write_gradescope
+from grader.report.html import phrase, write_html
+from grader.report.junit import write_junit
+from grader.results import RunResult
+
+SOURCE_LIMIT = 1_000_000
+
+
+def read_sources(workspace: Path, run: RunResult) -> dict[str, str]:
+    """Each graded exercise's learner file (exercise id -> text), to show offending lines."""
+    sources: dict[str, str] = {}
+    for exercise in run.exercises:
+        try:
+            path = Path(workspace) / catalog.find(exercise.id).file
+            if path.is_file() and path.stat().st_size <= SOURCE_LIMIT:
+                sources[exercise.id] = path.read_text(encoding="utf-8", errors="replace")
+        except (LookupError, catalog.CatalogError, OSError):
+            continue
+    return sources
+
+
+def write_reports(
+    run: RunResult,
+    *,
+    html: Path | None = None,
+    junit: Path | None = None,
+    gradescope: Path | None = None,
+    lang: str = "en",
+    sources: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write each report that has a path (each atomically); the paths written, in that order."""
+    written: list[Path] = []
+    if html is not None:
+        write_html(run, Path(html), lang=lang, sources=sources)
+        written.append(Path(html))
+    if junit is not None:
+        write_junit(run, Path(junit), lang=lang)
+        written.append(Path(junit))
+    if gradescope is not None:
+        write_gradescope(run, Path(gradescope), lang=lang)
+        written.append(Path(gradescope))
+    return written
+
+
+def _language(ctx: click.Context, lang: str | None) -> str:
+    parent = ctx.find_root().obj
+    inherited = parent.get("lang") if isinstance(parent, dict) else None
+    return catalog.language(lang or inherited)
+
+
+def _workspace(ctx: click.Context, workspace: Path | None, lang: str) -> Path:
+    if workspace is not None:
+        if not workspace.is_dir():
+            raise click.BadParameter(
+                f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
+            )
+        return workspace
+    from grader.cli import find_workspace  # here: grader.cli imports this module
+
+    found = find_workspace(Path.cwd())
+    if found is None:
+        raise click.UsageError(
+            f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
+            f"{catalog.message('no_workspace_fix', lang)}",
+            ctx,
+        )
+    return found
+
+
+_path = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command("report")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with your exercise files (default: the project's exercises/).",
+)
+@click.option(
+    "--html", "html_path", type=_path, default=None, help="Write the HTML report to PATH."
+)
+@click.option("--junit", "junit_path", type=_path, default=None, help="Write JUnit XML to PATH.")
+@click.option(
+    "--gradescope",
+    "gradescope_path",
+    type=_path,
+    default=None,
+    help="Write Gradescope's results.json to PATH.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(catalog.LANGUAGES),
+    default=None,
+    help="Language of the report's own words (default: from grade --lang, GRADE_LANG or LANG).",
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    workspace: Path | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    gradescope_path: Path | None,
+    lang: str | None,
+) -> None:
+    """Write reports of the last run (HTML by default, to .grade/report.html) without grading."""
+    lang = _language(ctx, lang)
+    workspace = _workspace(ctx, workspace, lang)
+    run = progress.last_run(workspace)
+    if run is None:
+        where = progress.state_dir(workspace) / "last-run.json"
+        raise click.UsageError(
+            f"{phrase('no_last_run', lang, path=where)} {phrase('no_last_run_fix', lang)}", ctx
+        )
+    if html_path is None and junit_path is None and gradescope_path is None:
+        html_path = progress.state_dir(workspace) / "report.html"
+    try:
+        written = write_reports(
+            run,
+            html=html_path,
+            junit=junit_path,
+            gradescope=gradescope_path,
+            lang=lang,
+            sources=read_sources(workspace, run),
+        )
+    except OSError as exc:
+        raise click.FileError(str(exc.filename or ""), hint=exc.strerror or str(exc)) from None
+    for path in written:
+        click.echo(phrase("wrote", lang, path=path))

@@ -1,0 +1,4 @@
+# expect: error reason=timeout
+# says: importing your file
+while True:
+    pass

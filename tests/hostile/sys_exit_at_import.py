@@ -1,0 +1,5 @@
+# expect: error reason=exit
+# says: sys.exit(0)
+import sys
+
+sys.exit(0)
