@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from grader import catalog, progress, results
+from grader.quiz import quiz_progress
+from grader.quiz.command import quiz
 from grader.report import terminal
 from grader.report.command import read_sources, report, write_reports
 from grader.sandbox.limits import Limits
@@ -151,6 +153,12 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     help="Generated inputs per check (default 20, or 200 with --thorough).",
 )
 @click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Exercises graded in parallel (default: the number of CPU cores).",
+)
+@click.option(
     "--thorough", is_flag=True, help="Many more generated inputs: for CI and final grading."
 )
 @click.option(
@@ -172,6 +180,7 @@ def check(
     device: str,
     seed: int,
     max_examples: int | None,
+    jobs: int | None,
     thorough: bool,
     timeout: float,
 ) -> None:
@@ -196,6 +205,7 @@ def check(
             max_examples=examples,
             limits=limits,
             lang=lang,
+            jobs=jobs or os.cpu_count() or 1,
         )
     )
     _add_hint_levels(run, workspace, lang)
@@ -269,6 +279,14 @@ def list_(ctx: click.Context, workspace: Path | None) -> None:
             f"{click.style(label, fg=colour):<12} {score}",
             color=use_colour(),
         )
+    for topic in quiz_progress(workspace):
+        colour = terminal.COLOURS.get(topic.status)
+        label = catalog.message(f"status_{topic.status}", lang)
+        click.echo(
+            f"{topic.id:<11} {topic.title:<52} {click.style(f'{label:<12}', fg=colour)} "
+            f"{topic.score:g}/{topic.max_score:g}",
+            color=use_colour(),
+        )
     click.echo(terminal.progress_line(seen.values(), len(catalog.exercises()), lang))
     _echo_next(last, lang)
 
@@ -306,7 +324,80 @@ def hint(ctx: click.Context, exercise_id: str, level: int | None, workspace: Pat
     progress.set_hint_level(workspace, exercise.id, max(seen, shown))
 
 
+@cli.command("watch")
+@click.argument("exercise_id", required=False)
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with your exercise files (default: the project's exercises/).",
+)
+@click.option("--poll", is_flag=True, help="Poll for saves instead of using file events.")
+@click.option(
+    "--device", type=click.Choice(["cpu", "cuda", "all"]), default="all", show_default=True
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True
+)
+@click.pass_context
+def watch_(
+    ctx: click.Context,
+    exercise_id: str | None,
+    workspace: Path | None,
+    poll: bool,
+    device: str,
+    seed: int,
+    timeout: float,
+) -> None:
+    """Re-grade the exercise you are editing each time you save it; move on when it passes."""
+    from grader.run import RunOptions, grade
+    from grader.sandbox import zygote
+    from grader.watch import Changes, watch
+
+    zygote.get()
+    lang = ctx.obj["lang"]
+    workspace = resolve_workspace(ctx, workspace)
+    ids = [e.id for e in catalog.exercises()]
+    if exercise_id is not None:
+        start = resolve_ids(ctx, (exercise_id,))[0].id
+    else:
+        last = progress.last_run(workspace)
+        done = {e.id for e in last.exercises if e.status == "passed"} if last else set()
+        start = next((i for i in ids if i not in done), ids[-1])
+    limits = Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout)
+
+    def grade_one(exercise_id: str) -> bool:
+        options = RunOptions(
+            workspace=workspace,
+            exercises=(catalog.find(exercise_id),),
+            device=device,
+            seed=seed,
+            limits=limits,
+            lang=lang,
+        )
+        run = grade(options)
+        _add_hint_levels(run, workspace, lang)
+        merged = progress.remember(workspace, run)
+        click.echo(terminal.render(run, lang), color=use_colour())
+        click.echo(terminal.progress_line(merged.exercises, len(ids), lang))
+        return run.passed
+
+    changes = Changes(workspace, poll=poll)
+    try:
+        for _ in watch(
+            ids[ids.index(start) :], lambda i: catalog.find(i).file, grade_one, changes, click.echo
+        ):
+            pass
+        click.echo(catalog.message("all_done", lang))
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.")
+    finally:
+        changes.close()
+
+
 cli.add_command(report)
+cli.add_command(quiz)
 
 
 def main() -> None:

@@ -126,13 +126,8 @@ def from_dict(data: dict[str, Any]) -> RunResult:
         raise ValueError(
             f"results schema_version {data.get('schema_version')!r} is not {SCHEMA_VERSION}"
         )
-    exercises = []
-    for entry in data["exercises"]:
-        fields = dict(entry)
-        fields["checks"] = [CheckResult(**c) for c in fields.get("checks", [])]
-        exercises.append(ExerciseResult(**fields))
     return RunResult(
-        exercises=exercises,
+        exercises=[exercise_from_dict(entry) for entry in data["exercises"]],
         seed=data.get("seed", 0),
         devices=list(data.get("devices", [])),
         torch_version=data.get("torch_version", ""),
@@ -140,6 +135,13 @@ def from_dict(data: dict[str, Any]) -> RunResult:
         duration=data.get("duration", 0.0),
         notes=list(data.get("notes", [])),
     )
+
+
+def exercise_from_dict(entry: dict[str, Any]) -> ExerciseResult:
+    """One exercise's JSON form back into an ExerciseResult."""
+    fields = dict(entry)
+    fields["checks"] = [CheckResult(**c) for c in fields.get("checks", [])]
+    return ExerciseResult(**fields)
 
 
 def to_json(run: RunResult) -> str:

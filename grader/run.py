@@ -35,6 +35,7 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     lang: str = "en"
     checks_dir: Path = CHECKS_DIR
+    jobs: int = 1
 
     def __post_init__(self) -> None:
         if self.device not in DEVICE_CHOICES:
@@ -43,6 +44,8 @@ class RunOptions:
             raise ValueError(f"max_examples must be at least 1, got {self.max_examples!r}")
         if not self.exercises:
             raise ValueError("no exercises to grade")
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be at least 1, got {self.jobs!r}")
 
 
 def cuda_available() -> bool:
@@ -205,24 +208,26 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
         pytest.main(args, plugins=[GraderPlugin(session)])
 
 
-def grade(options: RunOptions) -> RunResult:
-    """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
-    started = time.monotonic()
-    zygote.get()
-    import torch
+def _common(exercise: Exercise, lang: str) -> dict:
+    return {
+        "id": exercise.id,
+        "title": catalog.pick(exercise.title, lang),
+        "max_score": exercise.max_score,
+        "hint": exercise.hint(1, lang),
+    }
 
-    cuda = "cuda" in devices_for(options.device) and cuda_available()
+
+def grade_batch(
+    options: RunOptions, exercises: list[Exercise], cuda: bool
+) -> dict[str, ExerciseResult]:
+    """Grade exercises that need their checks run, in this process, in one pytest session."""
     workspace = Path(options.workspace).resolve()
+    hide = hidden_paths(workspace, options.checks_dir)
     verdicts: dict[str, ExerciseResult] = {}
     learners: dict[str, Learner] = {}
     sources: dict[str, source.SourceFacts] = {}
     begun: dict[str, float] = {}
-    hide = hidden_paths(workspace, options.checks_dir)
-    for exercise in options.exercises:
-        verdict, facts = _precheck(exercise, workspace, options.lang)
-        if verdict is not None:
-            verdicts[exercise.id] = verdict
-            continue
+    for exercise in exercises:
         begun[exercise.id] = time.monotonic()
         learner = Learner(
             workspace / exercise.file,
@@ -232,35 +237,24 @@ def grade(options: RunOptions) -> RunResult:
             cuda=cuda,
             hide=hide,
         )
-        title = catalog.pick(exercise.title, options.lang)
-        common = {
-            "id": exercise.id,
-            "title": title,
-            "max_score": exercise.max_score,
-            "hint": exercise.hint(1, options.lang),
-        }
         try:
             learner.start()
-        except ImportFailed as exc:
-            verdicts[exercise.id] = ExerciseResult(
-                status="error",
-                reason=_import_error(exercise, exc.info),
-                output=learner.output()[:OUTPUT_KEPT],
-                **common,
-            )
-            continue
-        except WorkerLost as exc:
+        except (ImportFailed, WorkerLost) as exc:
             learner.close()
+            reason = (
+                _import_error(exercise, exc.info)
+                if isinstance(exc, ImportFailed)
+                else f"{exc.reason}: {exc.detail}"
+            )
             verdicts[exercise.id] = ExerciseResult(
                 status="error",
-                reason=f"{exc.reason}: {exc.detail}",
+                reason=reason,
                 output=learner.output()[:OUTPUT_KEPT],
-                **common,
+                **_common(exercise, options.lang),
             )
             continue
         learners[exercise.stem] = learner
-        sources[exercise.stem] = facts
-
+        sources[exercise.stem] = source.read(workspace / exercise.file)
     session = Session(
         learners=learners,
         sources=sources,
@@ -274,33 +268,57 @@ def grade(options: RunOptions) -> RunResult:
         finally:
             for learner in learners.values():
                 learner.close()
-
-    for exercise in options.exercises:
-        if exercise.id in verdicts or exercise.stem not in learners:
+    for exercise in exercises:
+        if exercise.id in verdicts:
             continue
         checks = score(exercise, session.records.get(exercise.stem, []), options.lang)
         status, reason = exercise_status(checks)
+        fields = _common(exercise, options.lang) | {
+            "hint": "" if status == "passed" else exercise.hint(1, options.lang)
+        }
         verdicts[exercise.id] = ExerciseResult(
-            id=exercise.id,
-            title=catalog.pick(exercise.title, options.lang),
             status=status,
             reason=reason,
             score=round(sum(c.points for c in checks), 3),
-            max_score=exercise.max_score,
             checks=checks,
-            hint=exercise.hint(1, options.lang) if status != "passed" else "",
             output=learners[exercise.stem].output()[:OUTPUT_KEPT],
             duration=round(time.monotonic() - begun[exercise.id], 3),
+            **fields,
         )
-    from grader import __version__
+    return verdicts
 
+
+def grade(options: RunOptions) -> RunResult:
+    """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
+    started = time.monotonic()
+    zygote.get()
+    import torch
+
+    from grader import __version__, jobs
+
+    cuda = "cuda" in devices_for(options.device) and cuda_available()
+    workspace = Path(options.workspace).resolve()
+    verdicts: dict[str, ExerciseResult] = {}
+    todo: list[Exercise] = []
+    for exercise in options.exercises:
+        verdict, _ = _precheck(exercise, workspace, options.lang)
+        if verdict is None:
+            todo.append(exercise)
+        else:
+            verdicts[exercise.id] = verdict
+    if options.jobs > 1 and len(todo) > 1:
+        verdicts.update(
+            jobs.run_in_jobs(todo, lambda batch: grade_batch(options, batch, cuda), options.jobs)
+        )
+    elif todo:
+        verdicts.update(grade_batch(options, todo, cuda))
     isolated, why_not = isolation.available()
     return RunResult(
-        notes=[] if isolated else [why_not],
         exercises=[verdicts[e.id] for e in options.exercises],
         seed=options.seed,
         devices=devices_for(options.device),
         torch_version=torch.__version__,
         grader_version=__version__,
         duration=round(time.monotonic() - started, 3),
+        notes=[] if isolated else [why_not],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import socket
 import subprocess
@@ -34,32 +35,49 @@ _active: set[int] = set()
 _finished: dict[int, int] = {}
 
 
-def _serve(control: socket.socket) -> None:
+def _serve(primary: socket.socket) -> None:
+    """Answer requests on the primary channel and on channels attached later (one per job)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     isolation.become_subreaper()
+    channels = selectors.DefaultSelector()
+    channels.register(primary, selectors.EVENT_READ)
     while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(control, _REQUEST_LIMIT, 1)
-        except OSError:
-            os._exit(0)
-        if not data:
-            os._exit(0)
-        request = json.loads(data)
-        if request["op"] == "spawn":
-            pid = os.fork()
-            if pid == 0:
+        for key, _ in channels.select():
+            control = key.fileobj
+            try:
+                data, fds, _, _ = socket.recv_fds(control, _REQUEST_LIMIT, 1)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                if control is primary:
+                    os._exit(0)
+                channels.unregister(control)
                 control.close()
-                from grader.sandbox import worker
+                continue
+            _answer(control, json.loads(data), fds, channels)
 
-                worker.main(fds[0], request["config"])
-            os.close(fds[0])
-            _active.add(pid)
-            control.sendall(json.dumps({"pid": pid}).encode())
-        elif request["op"] == "wait":
-            status = _wait(request["pid"], request["timeout"])
-            control.sendall(json.dumps({"status": status}).encode())
-        elif request["op"] == "sweep":
-            control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
+
+def _answer(
+    control: socket.socket, request: dict, fds: list[int], channels: selectors.BaseSelector
+) -> None:
+    """Carry out one request from a channel."""
+    if request["op"] == "spawn":
+        pid = os.fork()
+        if pid == 0:
+            from grader.sandbox import worker
+
+            worker.main(fds[0], request["config"])  # closes every other descriptor first
+        os.close(fds[0])
+        _active.add(pid)
+        control.sendall(json.dumps({"pid": pid}).encode())
+    elif request["op"] == "attach":
+        channels.register(socket.socket(fileno=fds[0]), selectors.EVENT_READ)
+        control.sendall(b'{"attached": true}')
+    elif request["op"] == "wait":
+        status = _wait(request["pid"], request["timeout"])
+        control.sendall(json.dumps({"status": status}).encode())
+    elif request["op"] == "sweep":
+        control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
 
 
 def _reap_any() -> None:
@@ -198,18 +216,47 @@ class Zygote:
         """End processes that ended workers left running; how many orphans were killed."""
         return self._ask({"op": "sweep", "uid": uid})["killed"]
 
+    def attach(self) -> socket.socket:
+        """A new channel to the same server, for a forked grading job (channels are not shared)."""
+        ours, theirs = socket.socketpair()
+        try:
+            self._ask({"op": "attach"}, [theirs.fileno()])
+        finally:
+            theirs.close()
+        return ours
+
+    def adopt(self, channel: socket.socket) -> None:
+        """In a forked job: talk to the server over `channel` from now on."""
+        self._control = channel
+        self._lock = threading.Lock()
+        self._process = None
+
     def alive(self) -> bool:
         """Whether the fork server process still exists."""
-        return self._process.poll() is None
+        if self._process is not None:
+            return self._process.poll() is None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def close(self) -> None:
         """Stop the fork server."""
         self._control.close()
-        self._process.wait()
+        if self._process is not None:
+            self._process.wait()
 
 
 _zygote: Zygote | None = None
 _zygote_lock = threading.Lock()
+
+
+def adopt(channel: socket.socket) -> None:
+    """In a forked grading job: reach the inherited fork server over `channel` from now on."""
+    if _zygote is None:
+        raise ZygoteError("no fork server to adopt: call get() before forking")
+    _zygote.adopt(channel)
 
 
 def get() -> Zygote:
