@@ -7,13 +7,20 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader import catalog, source
 from grader.catalog import Exercise
 from grader.plugin import GraderPlugin, Record, Session
-from grader.results import CheckResult, ExerciseResult, RunResult, exercise_status, split_points
+from grader.results import (
+    CheckResult,
+    ExerciseResult,
+    RunResult,
+    exercise_from_dict,
+    exercise_status,
+    split_points,
+)
 from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
 from grader.sandbox.proxy import ImportFailed, Learner, WorkerLost
@@ -288,6 +295,14 @@ def grade_batch(
     return verdicts
 
 
+def _lost(exercise: Exercise, lang: str) -> ExerciseResult:
+    return ExerciseResult(
+        status="error",
+        reason="internal: the process grading this exercise died",
+        **_common(exercise, lang),
+    )
+
+
 def grade(options: RunOptions) -> RunResult:
     """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
     started = time.monotonic()
@@ -307,9 +322,15 @@ def grade(options: RunOptions) -> RunResult:
         else:
             verdicts[exercise.id] = verdict
     if options.jobs > 1 and len(todo) > 1:
-        verdicts.update(
-            jobs.run_in_jobs(todo, lambda batch: grade_batch(options, batch, cuda), options.jobs)
-        )
+        by_id = {e.id: e for e in todo}
+
+        def work(exercise_id: str) -> dict:
+            return asdict(grade_batch(options, [by_id[exercise_id]], cuda)[exercise_id])
+
+        for exercise_id, done in jobs.run_in_jobs(list(by_id), work, options.jobs).items():
+            verdicts[exercise_id] = (
+                exercise_from_dict(done) if done else _lost(by_id[exercise_id], options.lang)
+            )
     elif todo:
         verdicts.update(grade_batch(options, todo, cuda))
     isolated, why_not = isolation.available()
