@@ -147,9 +147,36 @@ def load(path: Path = CATALOG_FILE) -> tuple[Exercise, ...]:
     return exercises
 
 
+def checks_root() -> Path | None:
+    """An instructor's private checks folder (`$GRADE_CHECKS`, set by `grade --checks DIR`).
+
+    It holds `catalog.toml`, `checks/`, `probes/` (and optionally `quiz/bank.toml`), which take
+    the place of the shipped ones, so a students' repository need not contain them.
+    """
+    root = os.environ.get("GRADE_CHECKS")
+    return Path(root).resolve() if root else None
+
+
 def catalog_path() -> Path:
-    """The catalog in use: `$GRADE_CATALOG` (an instructor's private one) or the shipped one."""
-    return Path(os.environ.get("GRADE_CATALOG", CATALOG_FILE))
+    """The catalog in use: `$GRADE_CATALOG`, a private checks folder's, or the shipped one."""
+    if os.environ.get("GRADE_CATALOG"):
+        return Path(os.environ["GRADE_CATALOG"])
+    root = checks_root()
+    return root / "catalog.toml" if root else CATALOG_FILE
+
+
+def checks_dir() -> Path:
+    """Where the hidden check modules are: a private checks folder's, or the shipped ones."""
+    root = checks_root()
+    return root / "checks" if root else PACKAGE_DIR / "checks"
+
+
+def probes_for(exercise: Exercise) -> str:
+    """The probes the worker loads for `exercise`: a private file path, or the shipped module."""
+    root = checks_root()
+    if root and (root / "probes" / exercise.file).is_file():
+        return str(root / "probes" / exercise.file)
+    return f"grader.probes.{exercise.stem}"
 
 
 def exercises() -> tuple[Exercise, ...]:

@@ -93,11 +93,36 @@ class DefaultToCheck(click.Group):
     default=None,
     help="Language of hints and diagnoses (default: from GRADE_LANG or LANG).",
 )
+@click.option(
+    "--checks",
+    "checks_root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An instructor's private checks folder (catalog.toml, checks/, probes/, quiz/).",
+)
 @click.version_option(package_name="torch-grader")
 @click.pass_context
-def cli(ctx: click.Context, lang: str | None) -> None:
+def cli(ctx: click.Context, lang: str | None, checks_root: Path | None) -> None:
     """Grade PyTorch exercises: `grade exercise3`, `grade list`, `grade hint exercise3`."""
+    if checks_root is not None:
+        use_private_checks(ctx, checks_root)
     ctx.obj = {"lang": catalog.language(lang)}
+
+
+def use_private_checks(ctx: click.Context, root: Path) -> None:
+    """Point the whole grader at a private checks folder; a usage error if it is incomplete."""
+    root = root.resolve()
+    missing = [name for name in ("catalog.toml", "checks") if not (root / name).exists()]
+    if missing:
+        raise click.BadParameter(
+            f"{str(root)!r} has no {' or '.join(missing)}: a private checks "
+            "folder holds catalog.toml, checks/ and probes/.",
+            ctx,
+            param_hint="'--checks'",
+        )
+    os.environ["GRADE_CHECKS"] = str(root)
+    if (root / "quiz" / "bank.toml").is_file():
+        os.environ["GRADE_QUIZ_BANK"] = str(root / "quiz" / "bank.toml")
 
 
 @cli.command()
@@ -226,7 +251,7 @@ def check(
         for note in run.notes:
             click.echo(f"note: {note}", err=True)
         click.echo(terminal.render(run, lang, files), color=use_colour())
-        click.echo(terminal.progress_line(merged.exercises, len(catalog.exercises()), lang))
+        click.echo(terminal.progress_line(merged.exercises, lang))
         _echo_next(merged, lang)
         if html_path:
             click.echo(catalog.message("see_report", lang, path=html_path))
@@ -287,7 +312,7 @@ def list_(ctx: click.Context, workspace: Path | None) -> None:
             f"{topic.score:g}/{topic.max_score:g}",
             color=use_colour(),
         )
-    click.echo(terminal.progress_line(seen.values(), len(catalog.exercises()), lang))
+    click.echo(terminal.progress_line(seen.values(), lang))
     _echo_next(last, lang)
 
 
@@ -380,7 +405,7 @@ def watch_(
         _add_hint_levels(run, workspace, lang)
         merged = progress.remember(workspace, run)
         click.echo(terminal.render(run, lang), color=use_colour())
-        click.echo(terminal.progress_line(merged.exercises, len(ids), lang))
+        click.echo(terminal.progress_line(merged.exercises, lang))
         return run.passed
 
     changes = Changes(workspace, poll=poll)

@@ -25,7 +25,6 @@ from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
 from grader.sandbox.proxy import ImportFailed, Learner, WorkerLost
 
-CHECKS_DIR = catalog.PACKAGE_DIR / "checks"
 DEVICE_CHOICES = ("cpu", "cuda", "all")
 OUTPUT_KEPT = 10_000
 
@@ -41,7 +40,7 @@ class RunOptions:
     max_examples: int = 20
     limits: Limits = field(default_factory=Limits)
     lang: str = "en"
-    checks_dir: Path = CHECKS_DIR
+    checks_dir: Path = field(default_factory=catalog.checks_dir)
     jobs: int = 1
 
     def __post_init__(self) -> None:
@@ -73,6 +72,7 @@ def hidden_paths(workspace: Path, checks_dir: Path) -> tuple[str, ...]:
 
     project = catalog.PACKAGE_DIR.parent
     candidates = [
+        catalog.checks_root() or checks_dir,
         checks_dir,
         catalog.PACKAGE_DIR / "quiz",
         project / "solutions",
@@ -196,7 +196,7 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
     args = [
         *paths,
         "-c",
-        str(checks_dir / "pytest.ini"),
+        str(catalog.PACKAGE_DIR / "checks" / "pytest.ini"),
         "--rootdir",
         str(checks_dir),
         "-p",
@@ -239,7 +239,7 @@ def grade_batch(
         learner = Learner(
             workspace / exercise.file,
             exercise.stem,
-            f"grader.probes.{exercise.stem}",
+            catalog.probes_for(exercise),
             options.limits,
             cuda=cuda,
             hide=hide,

@@ -81,10 +81,11 @@ def exercise_lines(exercise: ExerciseResult, lang: str, file: str = "") -> list[
     return lines
 
 
-def progress_line(exercises: Iterable[ExerciseResult], total: int, lang: str) -> str:
-    """'N/M exercises passed'."""
-    passed = sum(1 for e in exercises if e.status == "passed")
-    return catalog.message("progress", lang, passed=passed, total=total)
+def progress_line(exercises: Iterable[ExerciseResult], lang: str) -> str:
+    """'N/M exercises passed', over the exercises of the catalog in use."""
+    ids = {e.id for e in catalog.exercises()}
+    passed = sum(1 for e in exercises if e.status == "passed" and e.id in ids)
+    return catalog.message("progress", lang, passed=passed, total=len(ids))
 
 
 def render(run: RunResult, lang: str, files: dict[str, str] | None = None) -> str:
