@@ -121,6 +121,10 @@ class GraderPlugin:
         return self.session.learners[request.module.__name__.rsplit(".", 1)[-1]]
 
     @pytest.fixture(scope="module")
+    def run_devices(self) -> list[str]:
+        return list(self.session.devices)
+
+    @pytest.fixture(scope="module")
     def source(self, request: pytest.FixtureRequest) -> Any:
         return self.session.sources[request.module.__name__.rsplit(".", 1)[-1]]
 

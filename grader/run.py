@@ -281,7 +281,9 @@ def grade_batch(
         checks = score(exercise, session.records.get(exercise.stem, []), options.lang)
         status, reason = exercise_status(checks)
         fields = _common(exercise, options.lang) | {
-            "hint": "" if status == "passed" else exercise.hint(1, options.lang)
+            "hint": "" if status == "passed" else exercise.hint(1, options.lang),
+            # A check skipped on every device (e.g. "needs 2 GPUs") is not counted against anyone.
+            "max_score": round(sum(c.max_points for c in checks), 3),
         }
         verdicts[exercise.id] = ExerciseResult(
             status=status,
