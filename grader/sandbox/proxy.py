@@ -201,7 +201,7 @@ class Learner:
             self.close()
             raise WorkerLost("crash", "the worker sent something unexpected while starting")
 
-    def probe(self, name: str, **kwargs: Any) -> Any:
+    def probe(self, name: str, /, **kwargs: Any) -> Any:
         """Run trusted probe `name` on the learner's module in the worker; its plain result."""
         self.start()
         timeout = self._budget()
