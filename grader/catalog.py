@@ -62,6 +62,7 @@ class Exercise:
     hints: dict
     checks: tuple[CheckSpec, ...]
     mistakes: dict = field(default_factory=dict)
+    preload: tuple[str, ...] = ()
 
     @property
     def number(self) -> int:
@@ -126,6 +127,7 @@ def _exercise(entry: dict) -> Exercise:
             for cid, spec in checks.items()
         ),
         mistakes=dict(entry.get("mistakes", {})),
+        preload=tuple(entry.get("preload", [])),
     )
 
 
@@ -182,6 +184,12 @@ def probes_for(exercise: Exercise) -> str:
 def exercises() -> tuple[Exercise, ...]:
     """The exercises of the catalog in use."""
     return load(catalog_path())
+
+
+def preloads(chosen: tuple[Exercise, ...] | list[Exercise] | None = None) -> tuple[str, ...]:
+    """Modules the workers of these exercises (default: all) should find already imported."""
+    names = {name for e in (exercises() if chosen is None else chosen) for name in e.preload}
+    return tuple(sorted(names))
 
 
 def find(exercise_id: str) -> Exercise:

@@ -171,13 +171,15 @@ def expect_same(
     what: str,
     *,
     example: Mapping | None = None,
-    mistakes: Mapping[str, Any] | None = None,
+    mistakes: Mapping[str, Any] | Iterable[tuple[str, Any]] | Callable[[], Any] | None = None,
     rtol: float = 1e-5,
     atol: float = 1e-6,
 ) -> None:
     """Fail unless `got` equals `want`; name the mistake whose prediction `got` matches."""
     if same(got, want, rtol, atol):
         return
+    if callable(mistakes):  # predictions computed only when the answer is wrong
+        mistakes = mistakes()
     mistake = which_mistake(got, mistakes or {}, rtol, atol)
     if type(got) is not type(want):
         detail = f"returned a {type_name(got)}, expected a {type_name(want)}"

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from grader import catalog, progress, results
+from grader.classroom_command import class_
+from grader.instructor_commands import init_ci, reset, verify
 from grader.quiz import quiz_progress
 from grader.quiz.command import quiz
 from grader.report import terminal
@@ -210,10 +212,13 @@ def check(
     timeout: float,
 ) -> None:
     """Grade exercises: IDS are exercise ids (exercise1 ...) or 'all'."""
-    from grader.run import RunOptions, grade
+    from grader.sandbox import zygote
 
     lang = ctx.obj["lang"]
     exercises = resolve_ids(ctx, ids)
+    zygote.get(catalog.preloads(exercises))  # its torch import overlaps with ours, next line
+    from grader.run import RunOptions, grade
+
     workspace = resolve_workspace(ctx, workspace)
     if not workspace.is_dir():
         raise click.BadParameter(
@@ -380,7 +385,7 @@ def watch_(
     from grader.sandbox import zygote
     from grader.watch import Changes, watch
 
-    zygote.get()
+    zygote.get(catalog.preloads())
     lang = ctx.obj["lang"]
     workspace = resolve_workspace(ctx, workspace)
     ids = [e.id for e in catalog.exercises()]
@@ -423,6 +428,10 @@ def watch_(
 
 cli.add_command(report)
 cli.add_command(quiz)
+cli.add_command(class_, "class")
+cli.add_command(init_ci)
+cli.add_command(verify)
+cli.add_command(reset)
 
 
 def main() -> None:

@@ -49,31 +49,56 @@ def _start(work: Work) -> tuple[int, socket.socket]:
     return pid, ours
 
 
-def run_in_jobs(items: list[str], work: Work, jobs: int) -> dict[str, dict | None]:
-    """`work(item)` for every item in up to `jobs` forked processes; None where a job died."""
+def run_in_jobs(
+    items: list[str],
+    work: Work,
+    jobs: int,
+    on_done: Callable[[str, dict | None], None] | None = None,
+) -> dict[str, dict | None]:
+    """`work(item)` for every item in up to `jobs` forked processes; None where a job died.
+
+    A job that dies is replaced while items remain, so only the item it held is lost;
+    `on_done(item, result)` is called in this process as each item finishes (for progress).
+    """
     queue = list(items)
     done: dict[str, dict | None] = {}
     busy: dict[socket.socket, tuple[int, str | None]] = {}
     selector = selectors.DefaultSelector()
-    for _ in range(min(jobs, len(queue))):
+
+    def launch() -> None:
         pid, channel = _start(work)
         selector.register(channel, selectors.EVENT_READ)
         busy[channel] = (pid, None)
-        _hand_out(channel, queue, busy)
+        try:
+            _hand_out(channel, queue, busy)
+        except OSError:
+            pass  # the job died at once: its item is reported when its channel closes
+
+    for _ in range(min(jobs, len(queue))):
+        launch()
     while selector.get_map():
         for key, _ in selector.select():
             channel = key.fileobj
             pid, current = busy[channel]
+            died = False
             try:
                 done[current] = json.loads(codec.recv_frame(channel))
-                more = _hand_out(channel, queue, busy)
             except (codec.ChannelClosed, codec.CodecError, OSError, ValueError):
-                done[current] = None
-                more = False
+                done[current], died = None, True
+            if on_done is not None and current is not None:
+                on_done(current, done[current])
+            more = False
+            if not died:
+                try:
+                    more = _hand_out(channel, queue, busy)
+                except OSError:
+                    died = True
             if not more:
                 selector.unregister(channel)
                 channel.close()
                 os.waitpid(pid, 0)
+            if died and queue:
+                launch()
     return done
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,7 @@ class RunOptions:
     lang: str = "en"
     checks_dir: Path = field(default_factory=catalog.checks_dir)
     jobs: int = 1
+    hide: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if self.device not in DEVICE_CHOICES:
@@ -66,8 +68,14 @@ def devices_for(choice: str) -> list[str]:
     return ["cpu", "cuda"] if choice == "all" else [choice]
 
 
-def hidden_paths(workspace: Path, checks_dir: Path) -> tuple[str, ...]:
-    """Folders learner code must not read: references, hidden checks, quiz keys, the workspace."""
+def hidden_paths(
+    workspace: Path, checks_dir: Path, extra: tuple[Path, ...] = ()
+) -> tuple[str, ...]:
+    """Folders learner code must not read: references, hidden checks, quiz keys, the workspace.
+
+    `extra` adds more (a class's other submissions). Never what the worker itself needs:
+    Python, torch, the grader package, or the temporary folder its files are copied to.
+    """
     import torch
 
     project = catalog.PACKAGE_DIR.parent
@@ -78,11 +86,16 @@ def hidden_paths(workspace: Path, checks_dir: Path) -> tuple[str, ...]:
         project / "solutions",
         project / "tests",
         workspace,
+        *extra,
     ]
     needed = [
-        Path(sys.prefix).resolve(),
-        catalog.PACKAGE_DIR,
-        Path(torch.__file__).resolve().parent,
+        Path(p).resolve()
+        for p in (
+            sys.prefix,
+            catalog.PACKAGE_DIR,
+            Path(torch.__file__).parent,
+            tempfile.gettempdir(),
+        )
     ]
     hidden = []
     for path in candidates:
@@ -211,8 +224,15 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
         "ignore",
         f"--hypothesis-seed={seed}",
     ]
-    with _pytest_environment():
-        pytest.main(args, plugins=[GraderPlugin(session)])
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # references are tiny: threads only cost, on a shared machine a lot
+    try:
+        with _pytest_environment():
+            pytest.main(args, plugins=[GraderPlugin(session)])
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _common(exercise: Exercise, lang: str) -> dict:
@@ -229,7 +249,7 @@ def grade_batch(
 ) -> dict[str, ExerciseResult]:
     """Grade exercises that need their checks run, in this process, in one pytest session."""
     workspace = Path(options.workspace).resolve()
-    hide = hidden_paths(workspace, options.checks_dir)
+    hide = hidden_paths(workspace, options.checks_dir, options.hide)
     verdicts: dict[str, ExerciseResult] = {}
     learners: dict[str, Learner] = {}
     sources: dict[str, source.SourceFacts] = {}
@@ -308,7 +328,7 @@ def _lost(exercise: Exercise, lang: str) -> ExerciseResult:
 def grade(options: RunOptions) -> RunResult:
     """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
     started = time.monotonic()
-    zygote.get()
+    zygote.get(catalog.preloads(options.exercises))
     import torch
 
     from grader import __version__, jobs

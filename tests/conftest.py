@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import catalog
 from grader.sandbox import zygote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +16,7 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 
 # A stand-in for a CI secret: no learner code, output or report may ever show it.
 os.environ.setdefault("GRADER_TEST_SECRET", "s3cr3t-" + os.urandom(8).hex())
-zygote.get()
+zygote.get(catalog.preloads())
 
 
 @pytest.fixture

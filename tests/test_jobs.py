@@ -38,7 +38,13 @@ def test_a_dying_job_costs_only_its_item() -> None:
             raise SystemExit("a grader bug")
         return {"item": item, "pid": os.getpid()}
 
-    done = run_in_jobs(["a", "boom", "b", "c"], work, jobs=2)
+    finished = []
+    done = run_in_jobs(
+        ["a", "boom", "b", "c", "d"], work, jobs=1, on_done=lambda i, r: finished.append(i)
+    )
+    assert sorted(finished) == ["a", "b", "boom", "c", "d"], (
+        "a dead job is replaced: nothing is lost"
+    )
     assert done["boom"] is None
-    assert {k: v["item"] for k, v in done.items() if v} == {"a": "a", "b": "b", "c": "c"}
+    assert {k: v["item"] for k, v in done.items() if v} == {"a": "a", "b": "b", "c": "c", "d": "d"}
     assert all(v["pid"] != os.getpid() for v in done.values() if v)

@@ -8,18 +8,16 @@ diagnosis.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from grader import catalog
+from grader import catalog, verify
 from grader.run import RunOptions, grade
 from grader.sandbox.limits import Limits
 
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
-EXPECT = re.compile(r"^# expect: (passed|failed|error|not_started)((?:\s+\w+=\S+)*)\s*$")
 
 
 def corpus() -> list[Path]:
@@ -27,10 +25,9 @@ def corpus() -> list[Path]:
 
 
 def expectation(path: Path) -> tuple[str, dict[str, str]]:
-    first = path.read_text(encoding="utf-8").splitlines()[0]
-    match = EXPECT.match(first)
-    assert match, f"{path}: first line must be '# expect: STATUS [key=value ...]', got {first!r}"
-    return match.group(1), dict(part.split("=", 1) for part in match.group(2).split())
+    found = verify.expectation(path)
+    assert found, f"{path}: first line must be '# expect: STATUS [key=value ...]'"
+    return found
 
 
 @pytest.mark.parametrize("path", corpus(), ids=lambda p: f"{p.parent.name}/{p.stem}")

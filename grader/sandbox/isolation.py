@@ -46,14 +46,34 @@ def _check(result: int, what: str) -> None:
         raise IsolationError(f"{what} failed: {os.strerror(errno)} (errno {errno})")
 
 
+_AVAILABLE: tuple[bool, str] | None = None
+
+
 def available() -> tuple[bool, str]:
     """Whether full isolation can be used here, and if not, why (for the run's notes)."""
+    global _AVAILABLE
+    if _AVAILABLE is None:
+        _AVAILABLE = _probe()
+    return _AVAILABLE
+
+
+def _probe() -> tuple[bool, str]:
     if not sys.platform.startswith("linux"):
         return False, f"strong isolation needs Linux, this is {sys.platform}"
     if os.geteuid() != 0:
         return False, (
             "not running as root: learner code runs as your own user, can read the "
             "reference solutions and the hidden checks, and can reach the network"
+        )
+    pid = os.fork()
+    if pid == 0:  # try the namespaces in a throwaway child: a container may forbid them
+        os._exit(0 if _libc.unshare(CLONE_NEWNS | CLONE_NEWNET) == 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return False, (
+            "running as root, but this container forbids mount and network namespaces: "
+            "learner code can read the reference solutions and hidden checks and reach "
+            "the network (give the container CAP_SYS_ADMIN for full isolation)"
         )
     return True, ""
 

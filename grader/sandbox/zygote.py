@@ -146,9 +146,17 @@ def _sweep(uid: int | None) -> int:
     return killed
 
 
-def serve_main(fd: int) -> None:
-    """Entry point of the fork server process: import torch once, then fork on request."""
+def serve_main(fd: int, preload: list[str] | None = None) -> None:
+    """Entry point of the fork server process: import torch (and `preload`) once, then fork."""
+    import importlib
+
     import torch  # noqa: F401 - imported once here so that every worker starts with it
+
+    for name in preload or []:  # e.g. torch._dynamo, which an optimizer's first step imports
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing optional module only makes workers slower
+            pass
 
     isolation.protect_grader()
     try:
@@ -165,18 +173,28 @@ class Zygote:
     no expected values, no check code. Its torch import overlaps with the grader's own.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...] = ()) -> None:
         from grader.sandbox.limits import KEEP_ENV
 
+        self.preload = frozenset(preload)
         ours, theirs = socket.socketpair()
         code = (
             "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
-            "from grader.sandbox.zygote import serve_main; serve_main(int(sys.argv[2]))"
+            "from grader.sandbox.zygote import serve_main; "
+            "serve_main(int(sys.argv[2]), json.loads(sys.argv[3]))"
         )
         env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
         package_root = str(Path(__file__).resolve().parents[2])
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", code, json.dumps([package_root]), str(theirs.fileno())],
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                code,
+                json.dumps([package_root]),
+                str(theirs.fileno()),
+                json.dumps(sorted(self.preload)),
+            ],
             pass_fds=[theirs.fileno()],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -259,11 +277,15 @@ def adopt(channel: socket.socket) -> None:
     _zygote.adopt(channel)
 
 
-def get() -> Zygote:
-    """The process's fork server, started on first use (call early, before computing)."""
+def get(preload: tuple[str, ...] = ()) -> Zygote:
+    """The process's fork server, started on first use (call early, before computing).
+
+    `preload` names modules every worker should start with; a running server that lacks some
+    is kept (its workers import them themselves, only slower).
+    """
     global _zygote
     with _zygote_lock:
         if _zygote is None or not _zygote.alive():
             isolation.protect_grader()
-            _zygote = Zygote()
+            _zygote = Zygote(preload)
         return _zygote
