@@ -1,0 +1,337 @@
+"""Hidden checks for exercise 4: gradient and accumulated_grad on dynamic graphs.
+
+The learner gets functions from the fixed table `FUNCTIONS` (imported here from the trusted
+probes module, never from the worker); the reference gradient is computed here with
+`torch.autograd.grad`.
+"""
+
+from collections.abc import Callable
+
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.checking import check, expect_same, expect_type, fail, same, show, which_mistake
+from grader.probes.exercise04_autograd import FUNCTIONS
+from grader.sandbox.proxy import LearnerRaised
+
+RTOL, ATOL = 1e-4, 1e-5
+
+names = st.sampled_from(sorted(FUNCTIONS))
+params = st.sampled_from([-2.0, -0.5, 0.5, 1.5, 3.0])
+shapes = st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple)
+dtypes = st.sampled_from([torch.float32, torch.float64])
+seeds = st.integers(0, 999)
+
+# Learner exceptions that are themselves the evidence of a known mistake.
+KNOWN_ERRORS = {
+    "does not require grad and does not have a grad_fn": "x_does_not_require_grad",
+    "backward through the graph a second time": "no_retain_graph",
+}
+
+
+def make(shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Tensor:
+    """Reproducible values for x or for an existing x.grad."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=generator, dtype=torch.float64).to(dtype)
+
+
+def reference_gradient(fn: str, a: float, x: torch.Tensor) -> torch.Tensor:
+    """d FUNCTIONS[fn](x, a) / dx, computed here with torch.autograd."""
+    leaf = x.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(FUNCTIONS[fn](leaf, a), leaf)
+    return grad
+
+
+def describe(fn: str, a: float, x: torch.Tensor, requires_grad: bool, old_grad) -> dict:
+    """The example as the learner will read it."""
+    return {
+        "f(x)": FUNCTIONS[fn].__doc__,
+        "a": a,
+        "x": x,
+        "x.requires_grad": requires_grad,
+        "x.grad": old_grad,
+    }
+
+
+def run(learner, probe: str, example: dict, **kwargs) -> dict:
+    """The probe's answer; a learner exception that reveals a known mistake fails with its name."""
+    try:
+        return learner.probe(probe, **kwargs)
+    except LearnerRaised as raised:
+        for text, mistake in KNOWN_ERRORS.items():
+            if text in raised.message:
+                where = f" (line {raised.line})" if raised.line else ""
+                fail(
+                    f"your code raised {raised.type_name}: {raised.message}{where}",
+                    mistake=mistake,
+                    example=example,
+                )
+        raise
+
+
+def expect_x_untouched(got: dict, x, requires_grad: bool, old_grad, example: dict) -> None:
+    """Fail unless x's values, .requires_grad and .grad are what they were before the call."""
+    if not same(got["x_value"], x, rtol=0, atol=0):
+        fail(
+            "the values of x changed; x must come back as it came.",
+            expected=x,
+            got=got["x_value"],
+            example=example,
+        )
+    grad = got["x_grad"]
+    if old_grad is None and grad is not None:
+        fail(
+            "x.grad was None before the call, but afterwards it holds a gradient.",
+            expected=None,
+            got=grad,
+            example=example,
+            mistake="grad_left_on_x",
+        )
+    if old_grad is not None and not same(grad, old_grad, rtol=0, atol=0):
+        lost = grad is None or (type(grad) is torch.Tensor and not grad.any())
+        fail(
+            "x already had a .grad before the call, and it changed: "
+            f"{'it was cleared' if lost else 'new values were added to it'}.",
+            expected=old_grad,
+            got=grad,
+            example=example,
+            mistake="existing_grad_lost" if lost else "grad_left_on_x",
+        )
+    if got["x_requires_grad"] != requires_grad:
+        fail(
+            f"x.requires_grad was {requires_grad} before the call and {got['x_requires_grad']} "
+            "after it; leave the caller's flag alone.",
+            example=example,
+            mistake="requires_grad_changed",
+        )
+
+
+def expect_plain_result(got: dict, what: str, device: str, example: dict) -> None:
+    """Fail if the result is not a tensor on x's device that is free of any graph."""
+    expect_type(got["value"], torch.Tensor, what, example)
+    if got["result"]["requires_grad"]:
+        fail(
+            f"{what} returned a tensor that requires grad: it is still part of a graph.",
+            example=example,
+            mistake="result_requires_grad",
+        )
+    if got["result"]["device"] != device:
+        fail(
+            f"{what} returned a tensor on {got['result']['device']}, but x was on {device}.",
+            example=example,
+            mistake="wrong_device",
+        )
+
+
+def inputs(fn: str, a: float, shape, dtype, seed: int, requires_grad: bool, has_grad: bool):
+    """x, its existing .grad (or None), and the example shown to the learner."""
+    x = make(shape, dtype, seed)
+    old_grad = make(shape, dtype, seed + 1000) if has_grad else None
+    return x, old_grad, describe(fn, a, x, requires_grad, old_grad)
+
+
+def given_gradient_inputs(test: Callable) -> Callable:
+    """@given for the checks of `gradient`."""
+    return given(
+        fn=names,
+        a=params,
+        shape=shapes,
+        dtype=dtypes,
+        seed=seeds,
+        requires_grad=st.booleans(),
+        has_grad=st.booleans(),
+    )(test)
+
+
+def given_accumulated_inputs(test: Callable) -> Callable:
+    """@given for the checks of `accumulated_grad`."""
+    return given(
+        fn=names,
+        a=params,
+        shape=shapes,
+        dtype=dtypes,
+        seed=seeds,
+        requires_grad=st.booleans(),
+        has_grad=st.booleans(),
+        times=st.integers(1, 5),
+    )(test)
+
+
+@check("gradient_value", devices="all")
+@given_gradient_inputs
+def test_gradient_value(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
+    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
+    got = run(
+        learner,
+        "gradient",
+        example,
+        fn=fn,
+        a=a,
+        x=x,
+        requires_grad=requires_grad,
+        old_grad=old_grad,
+        device=device,
+    )
+    value = expect_type(got["value"], torch.Tensor, "gradient(f, x)", example)
+    want = reference_gradient(fn, a, x)
+    expect_same(
+        value,
+        want,
+        "gradient(f, x)",
+        example=example,
+        mistakes={"accumulated_into_x_grad": None if old_grad is None else old_grad + want},
+        rtol=RTOL,
+        atol=ATOL,
+    )
+
+
+@check("gradient_detached", devices="all")
+@given_gradient_inputs
+def test_gradient_detached(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
+    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
+    got = run(
+        learner,
+        "gradient",
+        example,
+        fn=fn,
+        a=a,
+        x=x,
+        requires_grad=requires_grad,
+        old_grad=old_grad,
+        device=device,
+    )
+    expect_plain_result(got, "gradient(f, x)", device, example)
+
+
+@check("gradient_leaves_x", devices="all")
+@given_gradient_inputs
+def test_gradient_leaves_x(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
+    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
+    got = run(
+        learner,
+        "gradient",
+        example,
+        fn=fn,
+        a=a,
+        x=x,
+        requires_grad=requires_grad,
+        old_grad=old_grad,
+        device=device,
+    )
+    expect_x_untouched(got, x, requires_grad, old_grad, example)
+
+
+@check("accumulated_value", devices="all")
+@given_accumulated_inputs
+def test_accumulated_value(
+    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
+):
+    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
+    example["times"] = times
+    got = run(
+        learner,
+        "accumulated_grad",
+        example,
+        fn=fn,
+        a=a,
+        x=x,
+        requires_grad=requires_grad,
+        old_grad=old_grad,
+        times=times,
+        device=device,
+    )
+    value = expect_type(got["value"], torch.Tensor, "accumulated_grad(f, x, times)", example)
+    single = reference_gradient(fn, a, x)
+    want = single * times
+    if same(value, want, RTOL, ATOL):
+        return
+    # Listed in order: with times == 2 "one gradient" and "one pass too few" coincide.
+    mistake = which_mistake(
+        value,
+        [
+            ("not_accumulated", single if times > 1 else None),
+            ("off_by_one", single * (times - 1)),
+            ("off_by_one", single * (times + 1)),
+            ("accumulated_into_x_grad", None if old_grad is None else old_grad + want),
+        ],
+        RTOL,
+        ATOL,
+    )
+    fail(
+        f"accumulated_grad(f, x, {times}) should be {times} x the gradient of f.\n"
+        f"  expected: {show(want)}\n  got:      {show(value)}",
+        expected=want,
+        got=value,
+        mistake=mistake,
+        example=example,
+    )
+
+
+@check("accumulated_one_graph", devices="all")
+@given_accumulated_inputs
+def test_accumulated_one_graph(
+    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
+):
+    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
+    example["times"] = times
+    got = run(
+        learner,
+        "accumulated_grad",
+        example,
+        fn=fn,
+        a=a,
+        x=x,
+        requires_grad=requires_grad,
+        old_grad=old_grad,
+        times=times,
+        device=device,
+    )
+    calls, passes = got["calls"], got["backwards"]
+    if calls != 1:
+        fail(
+            f"f was called {calls} times; build the graph once (call f once) and run backward "
+            f"through it {times} times.",
+            expected="1 call of f",
+            got=f"{calls} calls",
+            example=example,
+            mistake="rebuilds_graph" if calls > 1 else None,
+        )
+    if passes != times:
+        if passes == 1:
+            mistake = "scaled_single_gradient"
+        elif passes in (times - 1, times + 1):
+            mistake = "off_by_one"
+        else:
+            mistake = None
+        fail(
+            f"the gradient flowed back through the graph of f {passes} times; "
+            f"accumulated_grad(f, x, {times}) should run backward through it {times} times.",
+            expected=f"{times} backward passes",
+            got=f"{passes}",
+            example=example,
+            mistake=mistake,
+        )
+
+
+@check("accumulated_leaves_x", devices="all")
+@given_accumulated_inputs
+def test_accumulated_leaves_x(
+    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
+):
+    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
+    example["times"] = times
+    got = run(
+        learner,
+        "accumulated_grad",
+        example,
+        fn=fn,
+        a=a,
+        x=x,
+        requires_grad=requires_grad,
+        old_grad=old_grad,
+        times=times,
+        device=device,
+    )
+    expect_x_untouched(got, x, requires_grad, old_grad, example)
+    expect_plain_result(got, "accumulated_grad(f, x, times)", device, example)

@@ -1,0 +1,16 @@
+# expect: failed mistake=result_requires_grad
+import torch
+
+
+def gradient(f, x):
+    leaf = x.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(leaf), leaf, create_graph=True)
+    return g
+
+
+def accumulated_grad(f, x, times):
+    leaf = x.detach().requires_grad_(True)
+    y = f(leaf)
+    for _ in range(times):
+        y.backward(retain_graph=True)
+    return leaf.grad

@@ -1,0 +1,11 @@
+# expect: failed mistake=scaled_single_gradient
+import torch
+
+
+def gradient(f, x):
+    leaf = x.detach().requires_grad_(True)
+    return torch.autograd.grad(f(leaf), leaf)[0]
+
+
+def accumulated_grad(f, x, times):
+    return times * gradient(f, x)
