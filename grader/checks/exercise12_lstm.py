@@ -1,0 +1,395 @@
+"""Hidden checks for exercise 12: SeqClassifier's layers and output, lstm_with_cell."""
+
+import ast
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from grader.checking import check, expect_type, fail, same, show, type_name, which_mistake
+from grader.source import calls_to
+
+RTOL, ATOL = 1e-4, 1e-5
+small = st.integers(1, 5)
+seeds = st.integers(0, 2**16)
+RNN_KINDS = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
+
+Candidates = list[tuple[str, Any]]
+
+
+def expect_close(
+    got: Any, want: Any, what: str, name: str, example: dict, candidates: Callable[[], Candidates]
+) -> None:
+    """Fail unless `got` equals `want`, naming the first simulated mistake that `got` equals.
+
+    `candidates` is called (the mistakes simulated) only when the answer is wrong.
+    """
+    if same(got, want, RTOL, ATOL):
+        return
+    mistake = which_mistake(got, candidates(), RTOL, ATOL)
+    words, got_part, want_part = difference(got, want, name)
+    fail(
+        f"{what}: {words}.\n  expected: {show(want_part)}\n  got:      {show(got_part)}",
+        expected=want,
+        got=got,
+        mistake=mistake,
+        example=example,
+    )
+
+
+PARTS = {"the result": ("output", "(h_n, c_n)"), "(h_n, c_n)": ("h_n", "c_n")}
+
+
+def difference(got: Any, want: Any, name: str) -> tuple[str, Any, Any]:
+    """Where two nested results first differ, in words, and the two parts that differ there."""
+    if type(got) is not type(want):
+        return f"{name} is a {type_name(got)}, expected a {type_name(want)}", got, want
+    if type(want) is tuple:
+        if len(got) != len(want):
+            return f"{name} has {len(got)} items, expected {len(want)}", got, want
+        parts = PARTS.get(name, tuple(f"{name}[{i}]" for i in range(len(want))))
+        for part, g, w in zip(parts, got, want, strict=True):
+            if not same(g, w, RTOL, ATOL):
+                return difference(g, w, part)
+    elif type(want) is torch.Tensor and got.shape != want.shape:
+        return f"{name} has shape {tuple(got.shape)}, expected {tuple(want.shape)}", got, want
+    elif type(want) is torch.Tensor and got.dtype != want.dtype:
+        return f"{name} has dtype {got.dtype}, expected {want.dtype}", got, want
+    return f"the values of {name} differ", got, want
+
+
+# --- SeqClassifier ---------------------------------------------------------------------------
+
+
+def layers_of(facts: Any, kind: str | Sequence[str]) -> list[dict]:
+    """The reported layers of one kind."""
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    layers = facts.get("layers") if type(facts) is dict else None
+    if type(layers) is not list:
+        return []
+    return [layer for layer in layers if type(layer) is dict and layer.get("kind") in kinds]
+
+
+def require_module(facts: Any, example: dict) -> None:
+    """Fail unless the probe saw an nn.Module."""
+    if type(facts) is not dict or facts.get("is_module") is not True:
+        fail("SeqClassifier(...) did not create an nn.Module: subclass nn.Module.", example=example)
+
+
+def layer_problems(facts: dict, vocab: int, embed: int, hidden: int, classes: int) -> list:
+    """(message, mistake id or None) for every way the layers differ from the contract."""
+    wanted = [
+        ("Embedding", ("Embedding",), f"nn.Embedding({vocab}, {embed})", {
+            "num_embeddings": vocab, "embedding_dim": embed}),
+        ("LSTM", RNN_KINDS, f"nn.LSTM({embed}, {hidden}, batch_first=True)", {
+            "kind": "LSTM", "input_size": embed, "hidden_size": hidden, "batch_first": True,
+            "num_layers": 1, "bidirectional": False, "proj_size": 0}),
+        ("Linear", ("Linear",), f"nn.Linear({hidden}, {classes})", {
+            "in_features": hidden, "out_features": classes}),
+    ]  # fmt: skip
+    problems = []
+    for name, kinds, spelled, config in wanted:
+        found = layers_of(facts, kinds)
+        if not found and name == "Embedding":
+            problems.append(
+                (
+                    "SeqClassifier has no nn.Embedding: token ids must be looked up in an "
+                    f"{spelled}, not fed to the LSTM as numbers.",
+                    "missing_embedding",
+                )
+            )
+            continue
+        if len(found) != 1:
+            problems.append(
+                (f"SeqClassifier has {len(found)} {name} layers; expected one: {spelled}.", None)
+            )
+            continue
+        wrong = {
+            key: found[0].get(key) for key, value in config.items() if found[0].get(key) != value
+        }
+        if wrong.pop("batch_first", None) is not None:
+            problems.append(
+                (
+                    "the LSTM was built without batch_first=True, so it reads the (B, T, E) "
+                    "embeddings as time-first: the batch becomes time and the time steps become "
+                    "separate sequences.",
+                    "batch_first_forgotten",
+                )
+            )
+        if wrong:
+            settings = ", ".join(f"{key}={value!r}" for key, value in wrong.items())
+            problems.append((f"the {name} layer has {settings}; expected {spelled}.", None))
+    others = [layer.get("type") for layer in layers_of(facts, "other")]
+    if others:
+        problems.append((f"SeqClassifier has other layers with weights: {others}.", None))
+    return problems
+
+
+def load(layer: nn.Module, state: Any) -> nn.Module | None:
+    """`layer` holding the learner's reported weights, or None when they do not fit."""
+    if type(state) is not dict or not all(type(v) is torch.Tensor for v in state.values()):
+        return None
+    try:
+        layer.load_state_dict(state, strict=True)
+    except (RuntimeError, KeyError, TypeError, ValueError):
+        return None
+    return layer.eval()
+
+
+def weight_shape(state: Any, key: str) -> tuple[int, ...]:
+    """The shape of one reported weight, () when it is missing."""
+    value = state.get(key) if type(state) is dict else None
+    return tuple(value.shape) if type(value) is torch.Tensor else ()
+
+
+def compose(facts: dict, tokens: torch.Tensor) -> tuple | None:
+    """The learner's embedding, LSTM (batch first, and time first) and Linear, rebuilt here.
+
+    Sizes come from the weights themselves (what the layers compute with), never from the
+    reported configuration; None when they do not chain into Embedding -> LSTM -> Linear.
+    """
+    embeddings, rnns = layers_of(facts, "Embedding"), layers_of(facts, "LSTM")
+    linears = layers_of(facts, "Linear")
+    if len(embeddings) != 1 or len(rnns) != 1 or len(linears) != 1:
+        return None
+    e, r, lin = embeddings[0].get("state"), rnns[0].get("state"), linears[0].get("state")
+    if rnns[0].get("num_layers") != 1 or rnns[0].get("bidirectional") or rnns[0].get("proj_size"):
+        return None
+    embed_shape, lstm_shape = weight_shape(e, "weight"), weight_shape(r, "weight_ih_l0")
+    linear_shape = weight_shape(lin, "weight")
+    if len(embed_shape) != 2 or len(lstm_shape) != 2 or len(linear_shape) != 2:
+        return None
+    (vocab, dim), (four_h, inputs), (outs, ins) = embed_shape, lstm_shape, linear_shape
+    if four_h % 4 or dim != inputs or four_h // 4 != ins or int(tokens.max()) >= vocab:
+        return None
+    bias = "bias_ih_l0" in r
+    built = (
+        load(nn.Embedding(vocab, dim), e),
+        load(nn.LSTM(dim, ins, bias=bias, batch_first=True), r),
+        load(nn.LSTM(dim, ins, bias=bias, batch_first=False), r),
+        load(nn.Linear(ins, outs, bias="bias" in lin), lin),
+    )
+    return None if any(b is None for b in built) else built
+
+
+def classifier_predictions(layers: tuple, tokens: torch.Tensor) -> tuple[torch.Tensor, Candidates]:
+    """The contract's output from the learner's own weights, and each mistake's output."""
+    embedding, lstm, time_first, linear = layers
+    with torch.no_grad():
+        embedded = embedding(tokens)
+        output, (h_n, c_n) = lstm(embedded)
+        tf_output, (tf_h, _) = time_first(embedded)
+        expected = linear(output[:, -1])
+        candidates = [
+            ("first_step_output", linear(output[:, 0])),
+            ("cell_state_not_hidden", linear(c_n[-1])),
+            ("last_batch_element", linear(output[-1])),
+            ("batch_first_forgotten", linear(tf_h[-1])),
+            ("batch_first_forgotten", linear(tf_output[:, -1])),
+            ("batch_first_forgotten", linear(tf_output[-1])),
+            ("softmax_output", torch.softmax(expected, dim=-1)),
+        ]
+    return expected, candidates
+
+
+classifier_sizes = {
+    "vocab": st.integers(2, 12),
+    "embed": small,
+    "hidden": small,
+    "classes": st.integers(1, 4),
+}
+
+
+@check("seq_classifier_layers")
+@given(**classifier_sizes, seed=seeds)
+def test_seq_classifier_layers(learner, vocab, embed, hidden, classes, seed):
+    example = {"model": f"SeqClassifier({vocab}, {embed}, {hidden}, {classes})"}
+    facts = learner.probe(
+        "seq_classifier",
+        vocab_size=vocab,
+        embed_dim=embed,
+        hidden_size=hidden,
+        num_classes=classes,
+        tokens=None,
+        seed=seed,
+        device="cpu",
+    )
+    require_module(facts, example)
+    problems = layer_problems(facts, vocab, embed, hidden, classes)
+    if problems:
+        message = "\n".join(p for p, _ in problems)
+        fail(message, example=example, mistake=next((m for _, m in problems if m), None))
+
+
+@check("seq_classifier_output", devices="all")
+@given(**classifier_sizes, batch=st.integers(1, 4), steps=st.integers(1, 6), seed=seeds)
+def test_seq_classifier_output(learner, device, vocab, embed, hidden, classes, batch, steps, seed):
+    tokens = torch.randint(0, vocab, (batch, steps), generator=torch.Generator().manual_seed(seed))
+    example = {"model": f"SeqClassifier({vocab}, {embed}, {hidden}, {classes})", "tokens": tokens}
+    facts = learner.probe(
+        "seq_classifier",
+        vocab_size=vocab,
+        embed_dim=embed,
+        hidden_size=hidden,
+        num_classes=classes,
+        tokens=tokens,
+        seed=seed,
+        device=device,
+    )
+    require_module(facts, example)
+    output = expect_type(facts.get("output"), torch.Tensor, "model(tokens)", example)
+    layers = compose(facts, tokens)
+    if layers is None:
+        problems = layer_problems(facts, vocab, embed, hidden, classes)
+        fail(
+            "the model's layers do not form Embedding -> one-layer LSTM -> Linear, so its "
+            "output cannot be checked:\n" + "\n".join(p for p, _ in problems),
+            example=example,
+            mistake=next((m for _, m in problems if m), None),
+        )
+    expected, candidates = classifier_predictions(layers, tokens)
+    expect_close(output, expected, "model(tokens)", "the output", example, lambda: candidates)
+    if facts.get("device") != device:
+        fail(
+            f"the output is on {facts.get('device')}, but the model was on {device}.",
+            example=example,
+        )
+
+
+# --- lstm_with_cell --------------------------------------------------------------------------
+
+
+def lstm_state(input_size: int, hidden_size: int, generator: torch.Generator) -> dict:
+    """Weights for a one-layer nn.LSTM, larger than its default init so mistakes show."""
+    shapes = {
+        "weight_ih_l0": (4 * hidden_size, input_size),
+        "weight_hh_l0": (4 * hidden_size, hidden_size),
+        "bias_ih_l0": (4 * hidden_size,),
+        "bias_hh_l0": (4 * hidden_size,),
+    }
+    return {k: torch.rand(s, generator=generator) * 2 - 1 for k, s in shapes.items()}
+
+
+def reference_lstm(state: dict, x: torch.Tensor) -> tuple:
+    """What nn.LSTM itself returns for these weights and input."""
+    lstm = nn.LSTM(x.shape[-1], state["weight_hh_l0"].shape[1])
+    lstm.load_state_dict(state)
+    with torch.no_grad():
+        return lstm(x)
+
+
+def cell(w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor):
+    """An nn.LSTMCell holding the given weights."""
+    made = nn.LSTMCell(w_ih.shape[1], w_hh.shape[1])
+    with torch.no_grad():
+        for param, value in zip(made.parameters(), (w_ih, w_hh, b_ih, b_hh), strict=True):
+            param.copy_(value)
+    return made
+
+
+def unroll(step: nn.LSTMCell, inputs: list[torch.Tensor], carry: bool = True) -> tuple:
+    """Run a cell over `inputs` in order: (every h, every c, last h, last c)."""
+    hs, cs = [], []
+    state = None
+    with torch.no_grad():
+        for x_t in inputs:
+            h, c = step(x_t, state) if carry else step(x_t)
+            state = (h, c)
+            hs.append(h)
+            cs.append(c)
+    return hs, cs, h, c
+
+
+def cell_predictions(state: dict, x: torch.Tensor, seed: int) -> Candidates:
+    """What lstm_with_cell returns with each known mistake, simulated with nn.LSTMCell."""
+    w_ih, w_hh = state["weight_ih_l0"], state["weight_hh_l0"]
+    b_ih, b_hh = state["bias_ih_l0"], state["bias_hh_l0"]
+    steps, batch, input_size = x.shape
+    hidden = w_hh.shape[1]
+    right = cell(w_ih, w_hh, b_ih, b_hh)
+
+    def result(hs: list, h: torch.Tensor, c: torch.Tensor, dim: int = 0) -> tuple:
+        return torch.stack(hs, dim), (h[None], c[None])
+
+    with torch.random.fork_rng(devices=[]):
+        # A learner's LSTMCell is created right after the probe seeds torch: its fresh biases.
+        torch.manual_seed(seed)
+        fresh = nn.LSTMCell(input_size, hidden)
+    zeros = torch.zeros_like(b_hh)
+    candidates: Candidates = []
+    if input_size == hidden:
+        hs, _, h, c = unroll(cell(w_hh, w_ih, b_ih, b_hh), list(x))
+        candidates.append(("swapped_weights", result(hs, h, c)))
+    for biases in ((b_ih, zeros), (b_ih, fresh.bias_hh), (zeros, zeros), (fresh.bias_ih, b_hh)):
+        hs, _, h, c = unroll(cell(w_ih, w_hh, *biases), list(x))
+        candidates.append(("missing_bias", result(hs, h, c)))
+    hs, _, h, c = unroll(right, list(x.flip(0)))
+    candidates.append(("reversed_time", result(hs, h, c)))
+    candidates.append(("reversed_time", result(hs[::-1], h, c)))
+    hs, cs, h, c = unroll(right, list(x))
+    candidates.append(("cell_state_as_output", result(cs, h, c)))
+    candidates.append(("state_missing_layer_dim", (torch.stack(hs), (h, c))))
+    hs, _, h, c = unroll(right, list(x.transpose(0, 1)))
+    candidates.append(("batch_first_confusion", result(hs, h, c, dim=1)))
+    candidates.append(("batch_first_confusion", result(hs, h, c, dim=0)))
+    hs, _, h, c = unroll(right, list(x), carry=False)
+    candidates.append(("state_not_carried", result(hs, h, c)))
+    return candidates
+
+
+@check("lstm_with_cell_values", devices="all")
+@given(input_size=small, hidden_size=small, steps=small, batch=st.integers(1, 4), seed=seeds)
+def test_lstm_with_cell_values(learner, device, input_size, hidden_size, steps, batch, seed):
+    generator = torch.Generator().manual_seed(seed)
+    state = lstm_state(input_size, hidden_size, generator)
+    x = torch.randn(steps, batch, input_size, generator=generator)
+    example = {"lstm": f"nn.LSTM({input_size}, {hidden_size})", "x": x}
+    facts = learner.probe(
+        "lstm_with_cell",
+        state=state,
+        input_size=input_size,
+        hidden_size=hidden_size,
+        x=x,
+        seed=seed,
+        device=device,
+    )
+    output, (h_n, c_n) = reference_lstm(state, x)
+    expect_close(
+        facts["result"],
+        (output, (h_n, c_n)),
+        "lstm_with_cell(lstm, x)",
+        "the result",
+        example,
+        lambda: cell_predictions(state, x, seed),
+    )
+    if facts["devices"] != [device]:
+        fail(
+            f"the result is on {facts['devices']}, but the LSTM and x were on {device}.",
+            example=example,
+        )
+    if facts["lstm_unchanged"] is not True:
+        fail("lstm_with_cell changed the LSTM's weights; leave them as they were.", example=example)
+
+
+@check("lstm_with_cell_by_hand", devices="source")
+def test_lstm_with_cell_by_hand(source):
+    functions = [
+        node
+        for node in source.tree.body
+        if isinstance(node, ast.FunctionDef) and node.name == "lstm_with_cell"
+    ]
+    found = [
+        (name, line)
+        for function in functions
+        for name, line in calls_to(function, {"lstm", "lstm.forward", "lstm.__call__"})
+    ]
+    if found:
+        where = ", ".join(f"`{name}(...)` on line {line}" for name, line in found)
+        fail(
+            f"lstm_with_cell calls the LSTM itself ({where}). The exercise is to compute what "
+            "it does step by step with an nn.LSTMCell, so that you see the recurrence.",
+            mistake="called_full_lstm",
+        )

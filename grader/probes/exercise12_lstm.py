@@ -1,0 +1,123 @@
+"""Probes for exercise 12: SeqClassifier's layers, weights and outputs; lstm_with_cell's result."""
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from grader.probes.common import *  # noqa: F403
+from grader.probes.common import get
+
+
+def _state(layer: nn.Module) -> dict:
+    """A layer's own parameters and buffers, as plain tensors."""
+    return {name: value.detach().cpu().clone() for name, value in layer.state_dict().items()}
+
+
+def _layer_facts(layer: nn.Module) -> dict:
+    """Kind, configuration and weights of one submodule (only the kinds the exercise names)."""
+    kind = type(layer)
+    facts: dict[str, Any] = {"type": f"{kind.__module__}.{kind.__qualname__}"}
+    if isinstance(layer, nn.Embedding):
+        facts.update(
+            kind="Embedding",
+            num_embeddings=int(layer.num_embeddings),
+            embedding_dim=int(layer.embedding_dim),
+        )
+    elif isinstance(layer, nn.RNNBase):
+        facts.update(
+            kind=str(layer.mode),
+            input_size=int(layer.input_size),
+            hidden_size=int(layer.hidden_size),
+            num_layers=int(layer.num_layers),
+            batch_first=bool(layer.batch_first),
+            bidirectional=bool(layer.bidirectional),
+            proj_size=int(getattr(layer, "proj_size", 0)),
+            bias=bool(layer.bias),
+        )
+    elif isinstance(layer, nn.Linear):
+        facts.update(
+            kind="Linear",
+            in_features=int(layer.in_features),
+            out_features=int(layer.out_features),
+            bias=layer.bias is not None,
+        )
+    else:
+        facts["kind"] = "other"
+        return facts
+    facts["state"] = _state(layer)
+    return facts
+
+
+def probe_seq_classifier(
+    module: Any,
+    vocab_size: int,
+    embed_dim: int,
+    hidden_size: int,
+    num_classes: int,
+    tokens: torch.Tensor | None,
+    seed: int,
+    device: str,
+) -> dict:
+    """Build SeqClassifier with a fixed seed; its layers (config and weights) and eval output.
+
+    With `tokens` None the model is only built, not run.
+    """
+    torch.manual_seed(seed)
+    model = get(module, "SeqClassifier")(vocab_size, embed_dim, hidden_size, num_classes)
+    facts: dict[str, Any] = {
+        "is_module": isinstance(model, nn.Module),
+        "layers": [],
+        "output": None,
+    }
+    if not facts["is_module"]:
+        return facts
+    # Only leaves with parameters of their own matter; containers (Sequential...) are skipped.
+    facts["layers"] = [
+        _layer_facts(layer)
+        for layer in model.modules()
+        if layer is not model and any(True for _ in layer.parameters(recurse=False))
+    ]
+    if tokens is None:
+        return facts
+    model.to(device)
+    model.eval()
+    with torch.no_grad():
+        out = model(tokens.to(device))
+    facts["output"] = out
+    facts["device"] = out.device.type if isinstance(out, torch.Tensor) else None
+    return facts
+
+
+def probe_lstm_with_cell(
+    module: Any,
+    state: dict,
+    input_size: int,
+    hidden_size: int,
+    x: torch.Tensor,
+    seed: int,
+    device: str,
+) -> dict:
+    """Call lstm_with_cell on an nn.LSTM rebuilt from `state`; its result and where it lives."""
+    lstm = nn.LSTM(input_size, hidden_size)
+    lstm.load_state_dict(state)
+    lstm.to(device)
+    before = _state(lstm)
+    # Seeded so that a learner's freshly drawn LSTMCell weights are reproducible.
+    torch.manual_seed(seed)
+    result = get(module, "lstm_with_cell")(lstm, x.to(device))
+    devices = []
+    pending = [result]
+    for _ in range(64):
+        if not pending:
+            break
+        item = pending.pop()
+        if isinstance(item, torch.Tensor):
+            devices.append(item.device.type)
+        elif isinstance(item, (tuple, list)):
+            pending.extend(item)
+    after = _state(lstm)
+    unchanged = before.keys() == after.keys() and all(
+        torch.equal(before[k], after[k]) for k in before
+    )
+    return {"result": result, "devices": sorted(set(devices)), "lstm_unchanged": unchanged}

@@ -1,0 +1,42 @@
+"""Probes for exercise 13: the learner's loss value and the gradient it gives the logits."""
+
+from typing import Any
+
+import torch
+
+from grader.probes.common import *  # noqa: F403
+from grader.probes.common import get
+
+
+def _loss_and_grad(loss: Any, logits: torch.Tensor) -> dict:
+    """The loss as returned, and the logits' gradient when backward on it is possible."""
+    facts: dict[str, Any] = {"loss": loss, "grad": None, "differentiable": False}
+    if isinstance(loss, torch.Tensor):
+        facts["device"] = loss.device.type
+        facts["differentiable"] = bool(loss.requires_grad)
+        # A (B,) loss has no single gradient: only a one-element loss is differentiated.
+        if loss.requires_grad and loss.numel() == 1:
+            loss.sum().backward()
+            facts["grad"] = logits.grad
+    return facts
+
+
+def probe_cross_entropy(module: Any, logits: torch.Tensor, targets: torch.Tensor, device: str):
+    """cross_entropy(logits, targets) and d loss / d logits."""
+    leaf = logits.to(device).requires_grad_(True)
+    loss = get(module, "cross_entropy")(leaf, targets.to(device))
+    return _loss_and_grad(loss, leaf)
+
+
+def probe_cross_entropy_ignore(
+    module: Any, logits: torch.Tensor, targets: torch.Tensor, ignore_index: int, device: str
+) -> dict:
+    """cross_entropy_ignore(logits, targets[, ignore_index]) and d loss / d logits."""
+    leaf = logits.to(device).requires_grad_(True)
+    function = get(module, "cross_entropy_ignore")
+    if ignore_index == -100:
+        # The default must be -100: leave it out to test it.
+        loss = function(leaf, targets.to(device))
+    else:
+        loss = function(leaf, targets.to(device), ignore_index=ignore_index)
+    return _loss_and_grad(loss, leaf)

@@ -1,0 +1,16 @@
+# expect: failed mistake=naive_softmax
+import torch
+
+
+def cross_entropy(logits, targets):
+    probs = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+    return -torch.log(probs[torch.arange(len(targets)), targets]).mean()
+
+
+def cross_entropy_ignore(logits, targets, ignore_index=-100):
+    keep = targets != ignore_index
+    safe = torch.where(keep, targets, torch.zeros_like(targets))
+    lse = torch.logsumexp(logits, dim=1)
+    picked = logits.gather(1, safe.unsqueeze(1)).squeeze(1)
+    losses = torch.where(keep, lse - picked, torch.zeros_like(lse))
+    return losses.sum() / keep.sum()
