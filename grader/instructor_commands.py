@@ -1,0 +1,229 @@
+"""`grade init-ci`, `grade verify` and `grade reset`: click commands the `grade` group adds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+import click
+
+from grader import catalog, ci_kit, progress
+from grader import reset as resetting
+from grader import verify as verifying
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+MESSAGES_FILE = catalog.PACKAGE_DIR / "instructor_messages.toml"
+_folder = click.Path(file_okay=False, path_type=Path)
+
+
+@cache
+def _messages() -> dict:
+    return tomllib.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
+
+
+def phrase(key: str, lang: str, **values: object) -> str:
+    """A phrase of these commands in `lang` (English when it has no translation)."""
+    table = _messages()
+    return (table.get(lang, {}).get(key) or table["en"][key]).format(**values)
+
+
+def _language(ctx: click.Context) -> str:
+    obj = ctx.find_root().obj
+    return catalog.language(obj.get("lang") if isinstance(obj, dict) else None)
+
+
+def _find_workspace() -> Path | None:
+    from grader.cli import find_workspace  # here: grader.cli imports this module
+
+    return find_workspace(Path.cwd())
+
+
+def _project_root() -> Path:
+    """The project around the current folder (the parent of its exercises/), else the folder."""
+    workspace = _find_workspace()
+    return workspace.parent if workspace is not None else Path.cwd()
+
+
+def _exercises(ctx: click.Context, ids: tuple[str, ...]) -> list[catalog.Exercise]:
+    """The exercises named (all when none or 'all'); a usage error names an unknown id."""
+    try:
+        every = catalog.exercises()
+    except catalog.CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not ids or "all" in ids:
+        return list(every)
+    chosen = []
+    for exercise_id in dict.fromkeys(ids):
+        try:
+            chosen.append(catalog.find(exercise_id))
+        except LookupError as exc:
+            raise click.UsageError(f"{exc} Try 'grade list'.", ctx) from None
+    return sorted(chosen, key=lambda e: e.number)
+
+
+@click.group("init-ci")
+def init_ci() -> None:
+    """Write classroom CI files: a GitHub Actions workflow or a Gradescope autograder."""
+
+
+@init_ci.command("github")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the workflow (default: .github/workflows/grade.yml in the project).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def github(out: Path | None, force: bool) -> None:
+    """A workflow that grades every push and publishes the report and the results."""
+    project = _project_root()
+    out = out or project / ci_kit.GITHUB_DEFAULT
+    private = catalog.checks_root()
+    inside = None
+    if private is not None:
+        try:
+            inside = private.relative_to(project.resolve()).as_posix()
+        except ValueError:
+            click.echo(
+                f"note: the private checks {private} are outside this repository; the "
+                "workflow grades with the shipped checks (see its commented step to fetch "
+                "yours).",
+                err=True,
+            )
+    try:
+        ci_kit.write_new(out, ci_kit.github_workflow(inside), force=force)
+    except FileExistsError:
+        raise click.ClickException(f"{out} exists: pass --force to overwrite it.") from None
+    click.echo(f"Wrote {out}. Commit and push it: each push is then graded on GitHub Actions.")
+
+
+@init_ci.command("gradescope")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--checks",
+    "checks",
+    type=_folder,
+    default=None,
+    help="A private checks folder to ship in the bundle (default: the one of grade --checks).",
+)
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@click.pass_context
+def gradescope(ctx: click.Context, out: Path, checks: Path | None, force: bool) -> None:
+    """A Gradescope autograder zip (setup.sh, run_autograder, the grader) written to OUT."""
+    checks = checks or catalog.checks_root()
+    if checks is not None:
+        missing = ci_kit.missing_private_parts(checks)
+        if missing:
+            raise click.BadParameter(
+                f"{str(checks)!r} has no {' or '.join(missing)}.", ctx, param_hint="'--checks'"
+            )
+    try:
+        data = ci_kit.gradescope_zip(checks, lang=_language(ctx))
+        ci_kit.write_new(out, data, force=force)
+    except FileExistsError:
+        raise click.ClickException(f"{out} exists: pass --force to overwrite it.") from None
+    except catalog.CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    shipped = f" with the private checks of {checks}" if checks else ""
+    click.echo(f"Wrote {out}{shipped}. Upload it as the assignment's autograder on Gradescope.")
+
+
+@click.command("verify")
+@click.argument("ids", nargs=-1)
+@click.option("--solutions", type=_folder, default=None, help="Reference solutions folder.")
+@click.option("--exercises", "exercises_dir", type=_folder, default=None, help="Stubs folder.")
+@click.option(
+    "--submissions", type=_folder, default=None, help="Corpus folder (exerciseN/*.py files)."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Files graded in parallel (default: the number of CPU cores).",
+)
+@click.option("--thorough", is_flag=True, help="Many more generated inputs per check.")
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    solutions: Path | None,
+    exercises_dir: Path | None,
+    submissions: Path | None,
+    jobs: int | None,
+    thorough: bool,
+) -> None:
+    """Check exercises end to end (all, or IDS): references, stubs, catalog, corpus."""
+    chosen = _exercises(ctx, ids)
+    found = verifying.default_folders(_project_root())
+    folders = verifying.Folders(
+        solutions=solutions or found.solutions,
+        exercises=exercises_dir or found.exercises,
+        submissions=submissions or found.submissions,
+    )
+    click.echo(
+        f"Verifying {len(chosen)} exercises: references in {folders.solutions}, stubs in "
+        f"{folders.exercises}, corpus in {folders.submissions}.",
+        err=True,
+    )
+    report = verifying.verify(
+        chosen,
+        folders,
+        jobs=jobs or os.cpu_count() or 1,
+        max_examples=200 if thorough else 20,
+        every_exercise=catalog.exercises(),
+    )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    for shortfall in report.shortfalls:
+        click.echo(shortfall.line())
+    click.echo(report.summary())
+    ctx.exit(0 if report.ok else 1)
+
+
+@click.command("reset")
+@click.argument("ids", nargs=-1, required=True)
+@click.option(
+    "--workspace",
+    type=_folder,
+    default=None,
+    help="Folder with your exercise files (default: the project's exercises/).",
+)
+@click.option("--yes", is_flag=True, help="Reset every exercise without asking ('reset all').")
+@click.pass_context
+def reset(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, yes: bool) -> None:
+    """Put the untouched stub of IDS (or 'all') back; your file is kept in .grade/backups/."""
+    lang = _language(ctx)
+    chosen = _exercises(ctx, ids)
+    workspace = workspace or _find_workspace()
+    if workspace is None:
+        raise click.UsageError(
+            f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
+            f"{catalog.message('no_workspace_fix', lang)}",
+            ctx,
+        )
+    if "all" in ids and not yes:
+        backups = progress.state_dir(workspace) / resetting.BACKUPS
+        click.confirm(
+            phrase("reset_confirm", lang, count=len(chosen), workspace=workspace, backups=backups),
+            abort=True,
+        )
+    for exercise in chosen:
+        try:
+            changed, backup = resetting.reset(workspace, exercise)
+        except FileNotFoundError:
+            path = resetting.stub_path(exercise)
+            raise click.ClickException(
+                phrase("reset_no_stub", lang, id=exercise.id, path=path)
+            ) from None
+        if not changed:
+            click.echo(phrase("reset_unchanged", lang, id=exercise.id, file=exercise.file))
+            continue
+        click.echo(phrase("reset_done", lang, id=exercise.id, file=exercise.file))
+        if backup is not None:
+            click.echo(phrase("reset_backup", lang, path=backup))

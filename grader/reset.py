@@ -1,0 +1,74 @@
+"""`grade reset`: put an exercise's untouched stub back, keeping a backup of the learner's file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from grader import catalog, progress, results
+from grader.catalog import Exercise
+
+STUBS_DIR = catalog.PACKAGE_DIR / "stubs"
+BACKUPS = "backups"
+
+
+def stub_path(exercise: Exercise) -> Path:
+    """The pristine stub: a private checks folder's (stubs/ or exercises/), else the shipped one."""
+    root = catalog.checks_root()
+    if root is not None:
+        for folder in ("stubs", "exercises"):
+            if (root / folder / exercise.file).is_file():
+                return root / folder / exercise.file
+    return STUBS_DIR / exercise.file
+
+
+def backup_path(workspace: Path, exercise: Exercise, now: float | None = None) -> Path:
+    """`<workspace>/.grade/backups/<stem>.<timestamp>.py`, never one that already exists."""
+    folder = progress.state_dir(workspace) / BACKUPS
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    path = folder / f"{exercise.stem}.{stamp}.py"
+    number = 2
+    while path.exists():
+        path = folder / f"{exercise.stem}.{stamp}-{number}.py"
+        number += 1
+    return path
+
+
+def forget(workspace: Path, exercise_id: str) -> None:
+    """Drop the exercise's last verdict and hint level, so `grade list` shows it as not run."""
+    last = progress.last_run(workspace)
+    if last is not None and any(e.id == exercise_id for e in last.exercises):
+        last.exercises = [e for e in last.exercises if e.id != exercise_id]
+        results.write_atomic(progress.state_dir(workspace) / "last-run.json", results.to_json(last))
+    hints = progress.state_dir(workspace) / "hints.json"
+    try:
+        seen = json.loads(hints.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(seen, dict) and exercise_id in seen:
+        del seen[exercise_id]
+        results.write_atomic(hints, json.dumps(seen, indent=2) + "\n")
+
+
+def reset(
+    workspace: Path, exercise: Exercise, now: float | None = None
+) -> tuple[bool, Path | None]:
+    """Restore the stub of `exercise` in `workspace`: whether the file changed, and its backup.
+
+    FileNotFoundError when the grader has no stub for it (an incomplete installation).
+    """
+    stub = stub_path(exercise)
+    pristine = stub.read_bytes()
+    target = Path(workspace) / exercise.file
+    backup = None
+    if target.is_file() and target.read_bytes() != pristine:
+        backup = backup_path(workspace, exercise, now)
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target, backup)
+    changed = backup is not None or not target.is_file()
+    if changed:
+        results.write_atomic(target, pristine.decode("utf-8"))
+    forget(workspace, exercise.id)
+    return changed, backup
