@@ -136,11 +136,7 @@ def load(path: Path = CATALOG_FILE) -> tuple[Exercise, ...]:
     """Every exercise in the catalog, in curriculum order."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        # Drop-in entries beside the catalog (catalog.d/*.toml) are read as if appended to it.
-        for part in sorted((path.parent / "catalog.d").glob("*.toml")):
-            text += "\n" + part.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError(f"cannot read the catalog {path}: {exc}") from None
     exercises = tuple(

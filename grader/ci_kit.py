@@ -21,7 +21,7 @@ TEMPLATES = catalog.PACKAGE_DIR / "ci_templates"
 DISTRIBUTION = "torch-grader"
 GITHUB_DEFAULT = Path(".github") / "workflows" / "grade.yml"
 # Private checks travel without solutions, corpus or anything else the folder may hold.
-PRIVATE_PARTS = ("catalog.toml", "catalog.d", "checks", "probes", "quiz")
+PRIVATE_PARTS = ("catalog.toml", "checks", "probes", "quiz")
 SKIPPED = re.compile(r"(^|/)(__pycache__|\.grade|\.pytest_cache|\.hypothesis)(/|$)|\.pyc$")
 EXECUTABLE, REGULAR = 0o755, 0o644
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same bundle

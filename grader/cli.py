@@ -16,6 +16,7 @@ from grader.quiz.command import quiz
 from grader.report import terminal
 from grader.report.command import read_sources, report, write_reports
 from grader.sandbox.limits import Limits
+from grader.watch_command import watch_
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -354,79 +355,8 @@ def hint(ctx: click.Context, exercise_id: str, level: int | None, workspace: Pat
     progress.set_hint_level(workspace, exercise.id, max(seen, shown))
 
 
-@cli.command("watch")
-@click.argument("exercise_id", required=False)
-@click.option(
-    "--workspace",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder with your exercise files (default: the project's exercises/).",
-)
-@click.option("--poll", is_flag=True, help="Poll for saves instead of using file events.")
-@click.option(
-    "--device", type=click.Choice(["cpu", "cuda", "all"]), default="all", show_default=True
-)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True
-)
-@click.pass_context
-def watch_(
-    ctx: click.Context,
-    exercise_id: str | None,
-    workspace: Path | None,
-    poll: bool,
-    device: str,
-    seed: int,
-    timeout: float,
-) -> None:
-    """Re-grade the exercise you are editing each time you save it; move on when it passes."""
-    from grader.run import RunOptions, grade
-    from grader.sandbox import zygote
-    from grader.watch import Changes, watch
-
-    zygote.get(catalog.preloads())
-    lang = ctx.obj["lang"]
-    workspace = resolve_workspace(ctx, workspace)
-    ids = [e.id for e in catalog.exercises()]
-    if exercise_id is not None:
-        start = resolve_ids(ctx, (exercise_id,))[0].id
-    else:
-        last = progress.last_run(workspace)
-        done = {e.id for e in last.exercises if e.status == "passed"} if last else set()
-        start = next((i for i in ids if i not in done), ids[-1])
-    limits = Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout)
-
-    def grade_one(exercise_id: str) -> bool:
-        options = RunOptions(
-            workspace=workspace,
-            exercises=(catalog.find(exercise_id),),
-            device=device,
-            seed=seed,
-            limits=limits,
-            lang=lang,
-        )
-        run = grade(options)
-        _add_hint_levels(run, workspace, lang)
-        merged = progress.remember(workspace, run)
-        click.echo(terminal.render(run, lang), color=use_colour())
-        click.echo(terminal.progress_line(merged.exercises, lang))
-        return run.passed
-
-    changes = Changes(workspace, poll=poll)
-    try:
-        for _ in watch(
-            ids[ids.index(start) :], lambda i: catalog.find(i).file, grade_one, changes, click.echo
-        ):
-            pass
-        click.echo(catalog.message("all_done", lang))
-    except KeyboardInterrupt:
-        click.echo("Stopped watching.")
-    finally:
-        changes.close()
-
-
 cli.add_command(report)
+cli.add_command(watch_, "watch")
 cli.add_command(quiz)
 cli.add_command(class_, "class")
 cli.add_command(init_ci)

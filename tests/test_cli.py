@@ -125,12 +125,17 @@ def test_missing_file_is_not_started(tmp_path: Path) -> None:
 
 
 def test_list_shows_last_status_and_next(tmp_path: Path) -> None:
-    invoke("check", "exercise1", "--workspace", str(ROOT / "solutions"), "--device", "cpu")
-    result = invoke("list", "--workspace", str(ROOT / "solutions"))
+    (tmp_path / "exercise01_squeeze.py").write_text(
+        (ROOT / "solutions" / "exercise01_squeeze.py").read_text()
+    )
+    invoke("check", "exercise1", "--workspace", str(tmp_path), "--device", "cpu")
+    result = invoke("list", "--workspace", str(tmp_path))
     assert result.exit_code == 0, result.output
-    first = result.output.splitlines()[0]
-    assert first.startswith("exercise1") and "passed" in first
-    assert "Next:" in result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("exercise1") and "passed" in lines[0]
+    assert lines[1].startswith("exercise2") and "-/" in lines[1], "not run yet"
+    assert "1/14 exercises passed" in result.output
+    assert "Next: exercise2" in result.output
 
 
 def test_hint_advances_and_level_selects(tmp_path: Path) -> None:

@@ -87,6 +87,9 @@ class EmulatedCuda(torch.Tensor):
             return torch.device("cuda", 0)
         if getter is torch._C.TensorBase.is_cuda:
             return True
+        if func is torch.Tensor.numpy and kwargs.get("force"):  # copies, like a real GPU tensor
+            with torch._C.DisableTorchFunctionSubclass():
+                return args[0].detach().clone().numpy()
         if func in (torch.Tensor.numpy, torch.Tensor.__array__):
             raise TypeError(
                 "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() "

@@ -1,0 +1,16 @@
+# expect: failed mistake=copy_shares_memory
+import numpy as np
+import torch
+
+
+def to_numpy(t):
+    return t.detach().cpu().numpy()
+
+
+def to_numpy_copy(t):
+    # "cpu() makes a copy", but not for a tensor that is already on the CPU
+    return np.asarray(t.detach().cpu())
+
+
+def from_numpy(a, device="cpu"):
+    return torch.from_numpy(a).to(device)

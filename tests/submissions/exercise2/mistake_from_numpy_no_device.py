@@ -1,0 +1,14 @@
+# expect: failed mistake=ignored_device
+import torch
+
+
+def to_numpy(t):
+    return t.detach().cpu().numpy()
+
+
+def to_numpy_copy(t):
+    return t.detach().cpu().numpy().copy()
+
+
+def from_numpy(a, device="cpu"):
+    return torch.from_numpy(a)

@@ -1,0 +1,15 @@
+# expect: failed mistake=detached_in_place
+import torch
+
+
+def to_numpy(t):
+    t.requires_grad_(False)
+    return t.cpu().numpy()
+
+
+def to_numpy_copy(t):
+    return t.detach().cpu().numpy().copy()
+
+
+def from_numpy(a, device="cpu"):
+    return torch.from_numpy(a).to(device)

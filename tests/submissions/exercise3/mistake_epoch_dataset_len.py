@@ -1,0 +1,15 @@
+# expect: failed mistake=loader_attributes
+def train_step(model, loss_fn, optimizer, inputs, targets):
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def train_epoch(model, loss_fn, optimizer, loader):
+    model.train()
+    total = 0.0
+    for inputs, targets in loader:
+        total += train_step(model, loss_fn, optimizer, inputs, targets) * len(inputs)
+    return total / len(loader.dataset)

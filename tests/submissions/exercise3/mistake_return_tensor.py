@@ -1,0 +1,16 @@
+# expect: failed mistake=returned_tensor
+def train_step(model, loss_fn, optimizer, inputs, targets):
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def train_epoch(model, loss_fn, optimizer, loader):
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        total += train_step(model, loss_fn, optimizer, inputs, targets) * len(inputs)
+        count += len(inputs)
+    return total / count

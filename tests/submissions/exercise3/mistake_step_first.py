@@ -1,0 +1,16 @@
+# expect: failed mistake=step_before_backward
+def train_step(model, loss_fn, optimizer, inputs, targets):
+    optimizer.step()
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    return loss.item()
+
+
+def train_epoch(model, loss_fn, optimizer, loader):
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        total += train_step(model, loss_fn, optimizer, inputs, targets) * len(inputs)
+        count += len(inputs)
+    return total / count
