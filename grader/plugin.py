@@ -133,7 +133,12 @@ class GraderPlugin:
             metafunc.parametrize("device", self.session.devices)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        profile = settings.get_profile(PROFILE)
         for item in items:
+            # @given captures the settings in force when a module is first imported; a check
+            # module imported earlier (another run in this process) must still use this run's.
+            if hasattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings"):
+                item.obj._hypothesis_internal_use_settings = profile
             params = getattr(getattr(item, "callspec", None), "params", {})
             if params.get("device") == "cuda" and not self.session.cuda_available:
                 item.add_marker(pytest.mark.skip(reason="no CUDA device"))

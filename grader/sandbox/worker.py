@@ -20,7 +20,7 @@ from grader.sandbox import codec, limits
 
 def _learner_frames(exc: BaseException, learner_file: str) -> tuple[int | None, str]:
     """The last line of the learner's file in the traceback, and a traceback of their frames."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    frames = traceback.extract_tb(exc.__traceback__, limit=-200)  # unbounded recursion: the end
     mine = [f for f in frames if f.filename == learner_file]
     line = mine[-1].lineno if mine else None
     text = "".join(traceback.format_list(mine)) if mine else ""

@@ -1,5 +1,6 @@
 # expect: error reason=import
 # says: ModuleNotFoundError
+import torch_but_not_really  # noqa: F401 - the point: a module that does not exist
 
 
 def add_batch_dim(image):
