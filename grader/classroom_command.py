@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from grader import catalog
-from grader.sandbox.limits import Limits
+from grader.options import examples, grading_options, limits
 
 EXIT_OK, EXIT_NOT_GRADED = 0, 1
 
@@ -35,34 +35,6 @@ def _language(ctx: click.Context, lang: str | None) -> str:
     help="Students graded in parallel (default: the number of CPU cores).",
 )
 @click.option(
-    "--device",
-    type=click.Choice(["cpu", "cuda", "all"]),
-    default="all",
-    show_default=True,
-    help="Devices to run device checks on.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seed for the generated inputs: the same for every student.",
-)
-@click.option(
-    "--max-examples",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Generated inputs per check (default 20, or 200 with --thorough).",
-)
-@click.option("--thorough", is_flag=True, help="Many more generated inputs: for final grading.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Wall-clock seconds allowed per exercise.",
-)
-@click.option(
     "--lang",
     type=click.Choice(catalog.LANGUAGES),
     default=None,
@@ -75,6 +47,7 @@ def _language(ctx: click.Context, lang: str | None) -> str:
     default=None,
     help="Grade on an existing Dask cluster (scheduler address, e.g. tcp://host:8786).",
 )
+@grading_options
 @click.pass_context
 def class_(
     ctx: click.Context,
@@ -105,8 +78,8 @@ def class_(
         exercises=catalog.exercises(),
         device=device,
         seed=seed,
-        max_examples=max_examples or (200 if thorough else 20),
-        limits=Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout),
+        max_examples=examples(max_examples, thorough),
+        limits=limits(timeout),
         lang=lang,
         jobs=jobs or os.cpu_count() or 1,
         dask=dask_address,

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from grader import catalog, progress, results
+from grader import catalog, options, progress, results
 from grader.classroom_command import class_
 from grader.instructor_commands import init_ci, reset, verify
+from grader.options import grading_options
 from grader.quiz import quiz_progress
 from grader.quiz.command import quiz
 from grader.report import terminal
 from grader.report.command import read_sources, report, write_reports
-from grader.sandbox.limits import Limits
 from grader.watch_command import watch_
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -161,41 +161,12 @@ def use_private_checks(ctx: click.Context, root: Path) -> None:
     help="Write Gradescope's results.json to PATH.",
 )
 @click.option(
-    "--device",
-    type=click.Choice(["cpu", "cuda", "all"]),
-    default="all",
-    show_default=True,
-    help="Devices to run device checks on.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seed for the generated inputs: same code and seed, same verdict.",
-)
-@click.option(
-    "--max-examples",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Generated inputs per check (default 20, or 200 with --thorough).",
-)
-@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
     help="Exercises graded in parallel (default: the number of CPU cores).",
 )
-@click.option(
-    "--thorough", is_flag=True, help="Many more generated inputs: for CI and final grading."
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Wall-clock seconds allowed per exercise.",
-)
+@grading_options
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -225,8 +196,7 @@ def check(
         raise click.BadParameter(
             f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
         )
-    examples = max_examples or (200 if thorough else 20)
-    limits = Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout)
+    examples = options.examples(max_examples, thorough)
     run = grade(
         RunOptions(
             workspace=workspace,
@@ -234,7 +204,7 @@ def check(
             device=device,
             seed=seed,
             max_examples=examples,
-            limits=limits,
+            limits=options.limits(timeout),
             lang=lang,
             jobs=jobs or os.cpu_count() or 1,
         )

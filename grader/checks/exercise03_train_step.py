@@ -6,8 +6,7 @@ learners write are simulated the same way, and the one that reproduces the learn
 parameters names the mistake.
 """
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -48,17 +47,6 @@ class Code(str):
 
     def __repr__(self) -> str:
         return str(self)
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run tiny reference computations on one thread: many threads only contend on a busy CPU."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(saved)
 
 
 @st.composite
@@ -123,21 +111,20 @@ def simulate(
     for name, p in model.named_parameters() if stale is not None else ():
         p.grad = stale[name].clone()
     steps = []
-    with one_thread():
-        for inputs, targets in batches:
-            for op in order:
-                if op == "zero_grad":
-                    optimizer.zero_grad()
-                elif op == "forward":
-                    loss = loss_fn(model(inputs), targets)
-                elif op == "backward":
-                    loss.backward()
-                else:
-                    optimizer.step()
-            named = list(model.named_parameters())
-            params = {n: p.detach().clone() for n, p in named}
-            grads = {n: torch.zeros_like(p) if p.grad is None else p.grad.clone() for n, p in named}
-            steps.append({"loss": loss.item(), "params": params, "grads": grads})
+    for inputs, targets in batches:
+        for op in order:
+            if op == "zero_grad":
+                optimizer.zero_grad()
+            elif op == "forward":
+                loss = loss_fn(model(inputs), targets)
+            elif op == "backward":
+                loss.backward()
+            else:
+                optimizer.step()
+        named = list(model.named_parameters())
+        params = {n: p.detach().clone() for n, p in named}
+        grads = {n: torch.zeros_like(p) if p.grad is None else p.grad.clone() for n, p in named}
+        steps.append({"loss": loss.item(), "params": params, "grads": grads})
     return steps, {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 

@@ -4,8 +4,7 @@ Expected sizes come from running real nn.Conv2d / nn.ConvTranspose2d layers here
 predict's expected outputs from the same trusted model recipe the probe uses, run here.
 """
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import torch
 from hypothesis import given
@@ -36,23 +35,12 @@ def tolerance(device: str) -> dict:
     return {"rtol": 1e-4, "atol": 1e-5} if device == "cpu" else {"rtol": 2e-3, "atol": 2e-3}
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run tiny reference computations on one thread: many threads only contend on a busy CPU."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(saved)
-
-
 def torch_conv_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
     """One side of a real nn.Conv2d's output (the other side is a 1-pixel dummy)."""
     layer = nn.Conv2d(
         1, 1, (kernel, 1), stride=(stride, 1), padding=(padding, 0), dilation=(dilation, 1)
     )
-    with torch.no_grad(), one_thread():
+    with torch.no_grad():
         return int(layer(torch.zeros(1, 1, size, 1)).shape[2])
 
 
@@ -69,7 +57,7 @@ def torch_transpose_size(
         output_padding=(output_padding, 0),
         dilation=(dilation, 1),
     )
-    with torch.no_grad(), one_thread():
+    with torch.no_grad():
         return int(layer(torch.zeros(1, 1, size, 1)).shape[2])
 
 
@@ -351,7 +339,7 @@ def expected_predict(in_channels: int, num_classes: int, seed: int, x: torch.Ten
     with torch.random.fork_rng(devices=[]):
         model = build_predict_model(in_channels, num_classes, seed)
     model.eval()
-    with torch.no_grad(), one_thread():
+    with torch.no_grad():
         return model(x)
 
 

@@ -4,9 +4,7 @@ copy_weights is tried on trusted models (`build_styled`, shared with the probe);
 copied model must compute is computed here from the same recipe.
 """
 
-import contextlib
 import copy
-from collections.abc import Iterator
 
 import torch
 from hypothesis import given
@@ -34,17 +32,6 @@ BATCHNORM_CONFIG = {
     "affine": True,
     "track_running_stats": True,
 }
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run tiny reference computations on one thread: many threads only contend on a busy CPU."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(saved)
 
 
 def tolerance(device: str) -> dict:
@@ -210,8 +197,7 @@ def _check_src_unchanged(got: dict, ref: dict, example: dict) -> None:
 def test_copy_weights_parameters(learner, device, case):
     example = _example(case)
     got = _copy(learner, case, device)
-    with one_thread():
-        ref = _reference(case)
+    ref = _reference(case)
     _check_src_unchanged(got, ref, example)
     out = expect_type(got["dst_outputs"]["train"], torch.Tensor, "dst(x)", example)
     expect_same(
@@ -229,8 +215,7 @@ def test_copy_weights_parameters(learner, device, case):
 def test_copy_weights_buffers(learner, device, case):
     example = _example(case)
     got = _copy(learner, case, device)
-    with one_thread():
-        ref = _reference(case)
+    ref = _reference(case)
     out = expect_type(got["dst_outputs"]["eval"], torch.Tensor, "dst(x)", example)
     expect_same(
         out,

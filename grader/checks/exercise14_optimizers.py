@@ -4,10 +4,8 @@ Parameter trajectories are recomputed here with torch.optim.SGD on the same reci
 (`build_step_net`, `build_scale_setup`) that the probes run with the learner's code.
 """
 
-import contextlib
 import math
 from collections import Counter
-from collections.abc import Iterator
 
 import torch
 from hypothesis import given
@@ -28,17 +26,6 @@ FEATURES_LR = 1e-5
 CLASSIFIER_LR = 1e-2
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run tiny reference computations on one thread: many threads only contend on a busy CPU."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(saved)
-
-
 def tolerance(device: str) -> dict:
     """How close parameters must be to torch's SGD on the CPU."""
     return {"rtol": 1e-5, "atol": 1e-6} if device == "cpu" else {"rtol": 1e-4, "atol": 1e-5}
@@ -55,13 +42,12 @@ def sgd_trajectory(seed: int, lr: float, steps: int, clear: bool) -> list[list[t
         net = build_step_net(seed)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     trajectory = []
-    with one_thread():
-        for x, y in step_batches(seed, steps):
-            if clear:
-                optimizer.zero_grad(set_to_none=True)
-            step_loss(net, x, y).backward()
-            optimizer.step()
-            trajectory.append([p.detach().clone() for p in net.parameters()])
+    for x, y in step_batches(seed, steps):
+        if clear:
+            optimizer.zero_grad(set_to_none=True)
+        step_loss(net, x, y).backward()
+        optimizer.step()
+        trajectory.append([p.detach().clone() for p in net.parameters()])
     return trajectory
 
 
@@ -387,7 +373,7 @@ def test_scale_learning_rates_groups(learner, case):
 
 def scale_reference(case: dict, lrs: list[float]) -> list[torch.Tensor]:
     """The parameters after one torch SGD step of the scale setup with group rates `lrs`."""
-    with torch.random.fork_rng(devices=[]), one_thread():
+    with torch.random.fork_rng(devices=[]):
         model, optimizer = build_scale_setup(case["seed"], lrs, case["default_lr"])
         scale_step(model, optimizer, case["seed"])
     return [p.detach().clone() for p in model.parameters()]
