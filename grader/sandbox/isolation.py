@@ -253,16 +253,18 @@ def enter(config: dict) -> None:
     uid = config["uid"]
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare(mount, network)")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
-    _expose(
-        [p for p in sys.path if p and os.path.exists(p)]
-        + [str(Path(__file__).resolve().parents[1])]
-    )
+    needed = [str(Path(p).resolve()) for p in sys.path if p and os.path.exists(p)]
+    needed.append(str(Path(__file__).resolve().parents[1]))
+    _expose(needed)
     for path in config.get("hide", []):
         if os.path.isdir(path):
             _mount_empty(path)
     learner_copy = Path(config["file"]).read_bytes()
     for scratch, size in (("/tmp", "64m"), ("/var/tmp", "4m"), ("/dev/shm", "256m")):
         if os.path.isdir(scratch):
+            # Python or the grader may live in there (a venv under /tmp): carry them across.
+            inside = [p for p in needed if p.startswith(scratch + "/")]
+            handles = {p: os.open(p, os.O_PATH) for p in inside}
             _check(
                 _libc.mount(
                     b"tmpfs",
@@ -273,6 +275,19 @@ def enter(config: dict) -> None:
                 ),
                 f"private {scratch}",
             )
+            for path, handle in handles.items():
+                os.makedirs(path, exist_ok=True)
+                _check(
+                    _libc.mount(
+                        f"/proc/self/fd/{handle}".encode(),
+                        path.encode(),
+                        None,
+                        MS_BIND | MS_REC,
+                        None,
+                    ),
+                    f"keeping {path}",
+                )
+                os.close(handle)
     workdir = Path(config["tmpdir"])
     workdir.mkdir(parents=True, exist_ok=True)
     Path(config["file"]).write_bytes(learner_copy)

@@ -16,6 +16,7 @@ import numpy as np
 
 from grader.sandbox import codec, isolation, zygote
 from grader.sandbox.limits import Limits
+from grader.sandbox.worker import INTERNAL_FAILURE
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def explain_status(status: int | None) -> tuple[str, str]:
         sig = os.WTERMSIG(status)
         return _SIGNALS.get(sig, ("crash", f"killed by signal {sig}"))
     code = os.WEXITSTATUS(status)
+    if code == INTERNAL_FAILURE:
+        return "internal", "the sandbox could not start its worker (see the printed output)"
     return "exit", f"the process exited with status {code} (sys.exit() or os._exit() in your code?)"
 
 

@@ -105,6 +105,9 @@ def serve(sock: socket.socket, config: dict, probes: Any) -> None:
         _reply(sock, {"ok": codec.to_plain(value)})
 
 
+INTERNAL_FAILURE = 86  # exit status of a worker whose own (trusted) start-up failed
+
+
 def main(fd: int, config: dict) -> None:
     """Entry point in the freshly forked worker; never returns."""
     status = 0
@@ -117,7 +120,11 @@ def main(fd: int, config: dict) -> None:
         limits.enter(config)
         serve(sock, config, probes)
     except BaseException:  # noqa: BLE001 - the worker must end through os._exit only
-        status = 3
+        status = INTERNAL_FAILURE
+        try:
+            traceback.print_exc()  # into the captured output, for whoever debugs the sandbox
+        except BaseException:  # noqa: BLE001
+            pass
     finally:
         try:
             sys.stdout.flush()
