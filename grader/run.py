@@ -206,6 +206,12 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
     import pytest
 
     paths = [str(checks_dir / f"{m}.py") for m in modules]
+    for module, path in zip(modules, paths, strict=True):
+        # A same-named check module from another folder (another private checks folder used
+        # earlier in this process) would make pytest refuse to import this one.
+        earlier = sys.modules.get(module)
+        if earlier is not None and getattr(earlier, "__file__", None) != path:
+            del sys.modules[module]
     args = [
         *paths,
         "-c",
