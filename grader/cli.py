@@ -336,7 +336,16 @@ cli.add_command(reset)
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="grade")
+    try:
+        cli(prog_name="grade")
+    except SystemExit as done:
+        # Everything is written (atomically) by now: skip tearing down torch, which takes a while.
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if done.code is not None and not isinstance(done.code, int):
+            click.echo(done.code, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import tempfile
@@ -349,6 +350,10 @@ def grade(options: RunOptions) -> RunResult:
             todo.append(exercise)
         else:
             verdicts[exercise.id] = verdict
+    for name in catalog.preloads(todo):
+        # The checks need them too: import them while the fork server is still starting.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     if options.jobs > 1 and len(todo) > 1:
         by_id = {e.id: e for e in todo}
 
