@@ -86,6 +86,9 @@ def main() -> None:
     n = args.repeat
     floor = median_of(n, [PYTHON, "-c", "import torch"])
     floor_tv = median_of(n, [PYTHON, "-c", "import torch, torchvision"])
+    first = median_of(
+        n, [*GRADE, "exercise1", "--workspace", str(ROOT / "solutions"), "--device", "cpu"]
+    )
     one = median_of(
         n, [*GRADE, "exercise3", "--workspace", str(ROOT / "solutions"), "--device", "cpu"]
     )
@@ -97,6 +100,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, median of {n} runs")
     print(f"floor   import torch                 {floor:6.2f} s")
     print(f"floor   import torch, torchvision    {floor_tv:6.2f} s")
+    print(
+        f"grade exercise1 (reference)          {first:6.2f} s  = {first / floor:4.2f} x torch floor"
+    )
     print(
         f"grade exercise3 (reference)          {one:6.2f} s  = {one / floor:4.2f} x torch floor        (target <= 1.5)"
     )
