@@ -350,13 +350,25 @@ def test_template_then_answers_file_grades_the_same_variants(grade, bank, tmp_pa
         text = text.replace(f'{item.question.id} = ""', f"{item.question.id} = {json.dumps(right)}")
     template.write_text(text, encoding="utf-8")
     report = tmp_path / "quiz.json"
+    outputs = [
+        "--html",
+        str(tmp_path / "q.html"),
+        "--junit",
+        str(tmp_path / "q.xml"),
+        "--gradescope",
+        str(tmp_path / "q-gs.json"),
+    ]
     result = invoke(
-        grade, ["quiz", "--answers", str(template), "--json", str(report)] + _ws(tmp_path)
+        grade, ["quiz", "--answers", str(template), "--json", str(report), *outputs] + _ws(tmp_path)
     )
     assert result.exit_code == 0, result.output
     assert f"Score: {len(items)}/{len(items)}" in result.output
     stored = json.loads(report.read_text(encoding="utf-8"))
     assert stored["seed"] == seed and stored["exercises"][0]["id"] == "quiz:recurrent"
+    assert "quiz:recurrent" in (tmp_path / "q.html").read_text(encoding="utf-8")
+    assert 'name="quiz:recurrent"' in (tmp_path / "q.xml").read_text(encoding="utf-8")
+    gradescope = json.loads((tmp_path / "q-gs.json").read_text(encoding="utf-8"))
+    assert gradescope["score"] == len(items) and gradescope["tests"]
 
     wrong = re.sub(r'rnn-embedding-weight = ".*"', "rnn-embedding-weight = [5, 4]", text)
     template.write_text(wrong, encoding="utf-8")

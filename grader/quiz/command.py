@@ -82,6 +82,27 @@ def _workspace(ctx: click.Context, workspace: Path | None) -> Path | None:
     "--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout)."
 )
 @click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the results as an HTML report to PATH.",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write JUnit XML (one testsuite per topic) to PATH.",
+)
+@click.option(
+    "--gradescope",
+    "gradescope_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write Gradescope's results.json to PATH.",
+)
+@click.option(
     "--seed",
     type=click.IntRange(min=0),
     default=None,
@@ -108,6 +129,9 @@ def quiz(
     answers_path: Path | None,
     template_path: Path | None,
     json_path: str | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    gradescope_path: Path | None,
     seed: int | None,
     student: str | None,
     bank_option: Path | None,
@@ -140,6 +164,10 @@ def quiz(
     where = _workspace(ctx, workspace)
     if where is not None:
         flow.remember_quiz(where, run)
+    if html_path or junit_path or gradescope_path:
+        from grader.report.command import write_reports
+
+        write_reports(run, html=html_path, junit=junit_path, gradescope=gradescope_path, lang=lang)
     if json_path == "-":
         click.echo(results.to_json(run), nl=False)
     else:
