@@ -11,7 +11,7 @@ import click
 from grader import catalog, options, progress, results
 from grader.classroom_command import class_
 from grader.instructor_commands import init_ci, reset, verify
-from grader.options import grading_options
+from grader.options import grading_options, report_options
 from grader.quiz import quiz_progress
 from grader.quiz.command import quiz
 from grader.report import terminal
@@ -140,32 +140,12 @@ def use_private_checks(ctx: click.Context, root: Path) -> None:
     "--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout)."
 )
 @click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the HTML report to PATH (default: .grade/report.html in the workspace).",
-)
-@click.option(
-    "--junit",
-    "junit_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write JUnit XML (one testsuite per exercise) to PATH.",
-)
-@click.option(
-    "--gradescope",
-    "gradescope_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write Gradescope's results.json to PATH.",
-)
-@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
     help="Exercises graded in parallel (default: the number of CPU cores).",
 )
+@report_options("Write the HTML report to PATH (default: .grade/report.html in the workspace).")
 @grading_options
 @click.pass_context
 def check(

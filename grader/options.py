@@ -1,8 +1,9 @@
-"""Grading settings shared by `grade check` and `grade class`: declared once, read once."""
+"""Options that several commands share (grading settings, report files): declared once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -49,6 +50,35 @@ def grading_options(fn: Callable) -> Callable:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def report_options(html_help: str) -> Callable[[Callable], Callable]:
+    """Add --html PATH (described by `html_help`), --junit PATH and --gradescope PATH."""
+    path = click.Path(dir_okay=False, path_type=Path)
+    options = [
+        click.option("--html", "html_path", type=path, default=None, help=html_help),
+        click.option(
+            "--junit",
+            "junit_path",
+            type=path,
+            default=None,
+            help="Write JUnit XML (one testsuite per exercise or quiz topic) to PATH.",
+        ),
+        click.option(
+            "--gradescope",
+            "gradescope_path",
+            type=path,
+            default=None,
+            help="Write Gradescope's results.json to PATH.",
+        ),
+    ]
+
+    def add(fn: Callable) -> Callable:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return add
 
 
 def examples(max_examples: int | None, thorough: bool) -> int:

@@ -19,7 +19,6 @@ from grader.sandbox.limits import Limits
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
 
-
 def corpus() -> list[Path]:
     return sorted(SUBMISSIONS.glob("exercise*/*.py"))
 

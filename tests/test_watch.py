@@ -51,10 +51,27 @@ def _until(sink: queue.Queue, text: str, seconds: float) -> str:
 def test_watch_regrades_on_save_and_moves_on(tmp_path: Path, poll: bool) -> None:
     stub = (ROOT / "exercises" / "exercise01_squeeze.py").read_text()
     (tmp_path / "exercise01_squeeze.py").write_text(stub)
-    command = [sys.executable, "-m", "grader", "watch", "exercise1", "--workspace", str(tmp_path), "--device", "cpu", "--timeout", "4"]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "watch",
+        "exercise1",
+        "--workspace",
+        str(tmp_path),
+        "--device",
+        "cpu",
+        "--timeout",
+        "4",
+    ]
     env = dict(os.environ, NO_COLOR="1", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(command + (["--poll"] if poll else []), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env)
+    process = subprocess.Popen(
+        command + (["--poll"] if poll else []),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     sink: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(process.stdout, sink), daemon=True).start()
     try:

@@ -222,11 +222,10 @@ def test_gradient_leaves_x(learner, device, fn, a, shape, dtype, seed, requires_
     expect_x_untouched(got, x, requires_grad, old_grad, example)
 
 
-@check("accumulated_value", devices="all")
-@given_accumulated_inputs
-def test_accumulated_value(
+def accumulated(
     learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
-):
+) -> tuple[dict, torch.Tensor, torch.Tensor | None, dict]:
+    """Run the learner's accumulated_grad on drawn inputs: (answer, x, x's old grad, example)."""
     x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
     example["times"] = times
     got = run(
@@ -240,6 +239,17 @@ def test_accumulated_value(
         old_grad=old_grad,
         times=times,
         device=device,
+    )
+    return got, x, old_grad, example
+
+
+@check("accumulated_value", devices="all")
+@given_accumulated_inputs
+def test_accumulated_value(
+    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
+):
+    got, x, old_grad, example = accumulated(
+        learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
     )
     value = expect_type(got["value"], torch.Tensor, "accumulated_grad(f, x, times)", example)
     single = reference_gradient(fn, a, x)
@@ -273,19 +283,8 @@ def test_accumulated_value(
 def test_accumulated_one_graph(
     learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
 ):
-    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
-    example["times"] = times
-    got = run(
-        learner,
-        "accumulated_grad",
-        example,
-        fn=fn,
-        a=a,
-        x=x,
-        requires_grad=requires_grad,
-        old_grad=old_grad,
-        times=times,
-        device=device,
+    got, x, old_grad, example = accumulated(
+        learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
     )
     calls, passes = got["calls"], got["backwards"]
     if calls != 1:
@@ -319,19 +318,8 @@ def test_accumulated_one_graph(
 def test_accumulated_leaves_x(
     learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
 ):
-    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
-    example["times"] = times
-    got = run(
-        learner,
-        "accumulated_grad",
-        example,
-        fn=fn,
-        a=a,
-        x=x,
-        requires_grad=requires_grad,
-        old_grad=old_grad,
-        times=times,
-        device=device,
+    got, x, old_grad, example = accumulated(
+        learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
     )
     expect_x_untouched(got, x, requires_grad, old_grad, example)
     expect_plain_result(got, "accumulated_grad(f, x, times)", device, example)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from grader import catalog, results
+from grader.options import report_options
 from grader.quiz import bank as quiz_bank
 from grader.quiz import flow, keys
 
@@ -82,27 +83,6 @@ def _workspace(ctx: click.Context, workspace: Path | None) -> Path | None:
     "--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout)."
 )
 @click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the results as an HTML report to PATH.",
-)
-@click.option(
-    "--junit",
-    "junit_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write JUnit XML (one testsuite per topic) to PATH.",
-)
-@click.option(
-    "--gradescope",
-    "gradescope_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write Gradescope's results.json to PATH.",
-)
-@click.option(
     "--seed",
     type=click.IntRange(min=0),
     default=None,
@@ -122,6 +102,7 @@ def _workspace(ctx: click.Context, workspace: Path | None) -> Path | None:
     default=None,
     help="Folder with your exercise files, where results are kept (default: exercises/).",
 )
+@report_options("Also write the results as an HTML report to PATH.")
 @click.pass_context
 def quiz(
     ctx: click.Context,
