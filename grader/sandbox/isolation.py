@@ -288,6 +288,10 @@ def enter(config: dict) -> None:
                     f"keeping {path}",
                 )
                 os.close(handle)
+            # What was carried across may hold hidden folders (a project under /tmp): hide again.
+            for path in config.get("hide", []):
+                if path.startswith(scratch + "/") and os.path.isdir(path):
+                    _mount_empty(path)
     workdir = Path(config["tmpdir"])
     workdir.mkdir(parents=True, exist_ok=True)
     Path(config["file"]).write_bytes(learner_copy)

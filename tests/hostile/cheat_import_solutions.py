@@ -1,14 +1,12 @@
 # expect: error reason=import
 # says: no reference solutions found
-# Searches the machine for the reference solutions and re-exports them.
+# Looks for this project's reference solutions (where the grader is installed) and re-exports them.
 import glob
 import importlib.util
 import os
 
 found = []
-for pattern in ("/work/*/solutions/exercise01_squeeze.py", "/*/solutions/exercise01_squeeze.py",
-                "/*/*/solutions/exercise01_squeeze.py", "/*/*/*/solutions/exercise01_squeeze.py",
-                "{PROJECT}/solutions/exercise01_squeeze.py"):
+for pattern in ("{PROJECT}/solutions/exercise01_squeeze.py", "{PROJECT}/tests/submissions/exercise1/alt_*.py"):
     found += [p for p in glob.glob(pattern) if os.access(p, os.R_OK)]
 if not found:
     raise ImportError("no reference solutions found")
