@@ -158,13 +158,15 @@ def given_accumulated_inputs(test: Callable) -> Callable:
     )(test)
 
 
-@check("gradient_value", devices="all")
-@given_gradient_inputs
-def test_gradient_value(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
+def call_learner(
+    learner, probe, device, fn, a, shape, dtype, seed, requires_grad, has_grad, **more
+) -> tuple[dict, torch.Tensor, torch.Tensor | None, dict]:
+    """Run a probe of the learner's function on drawn inputs: (answer, x, x's old grad, example)."""
     x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
+    example.update(more)
     got = run(
         learner,
-        "gradient",
+        probe,
         example,
         fn=fn,
         a=a,
@@ -172,6 +174,16 @@ def test_gradient_value(learner, device, fn, a, shape, dtype, seed, requires_gra
         requires_grad=requires_grad,
         old_grad=old_grad,
         device=device,
+        **more,
+    )
+    return got, x, old_grad, example
+
+
+@check("gradient_value", devices="all")
+@given_gradient_inputs
+def test_gradient_value(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
+    got, x, old_grad, example = call_learner(
+        learner, "gradient", device, fn, a, shape, dtype, seed, requires_grad, has_grad
     )
     value = expect_type(got["value"], torch.Tensor, "gradient(f, x)", example)
     want = reference_gradient(fn, a, x)
@@ -189,17 +201,8 @@ def test_gradient_value(learner, device, fn, a, shape, dtype, seed, requires_gra
 @check("gradient_detached", devices="all")
 @given_gradient_inputs
 def test_gradient_detached(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
-    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
-    got = run(
-        learner,
-        "gradient",
-        example,
-        fn=fn,
-        a=a,
-        x=x,
-        requires_grad=requires_grad,
-        old_grad=old_grad,
-        device=device,
+    got, x, old_grad, example = call_learner(
+        learner, "gradient", device, fn, a, shape, dtype, seed, requires_grad, has_grad
     )
     expect_plain_result(got, "gradient(f, x)", device, example)
 
@@ -207,40 +210,10 @@ def test_gradient_detached(learner, device, fn, a, shape, dtype, seed, requires_
 @check("gradient_leaves_x", devices="all")
 @given_gradient_inputs
 def test_gradient_leaves_x(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
-    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
-    got = run(
-        learner,
-        "gradient",
-        example,
-        fn=fn,
-        a=a,
-        x=x,
-        requires_grad=requires_grad,
-        old_grad=old_grad,
-        device=device,
+    got, x, old_grad, example = call_learner(
+        learner, "gradient", device, fn, a, shape, dtype, seed, requires_grad, has_grad
     )
     expect_x_untouched(got, x, requires_grad, old_grad, example)
-
-
-def accumulated(
-    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
-) -> tuple[dict, torch.Tensor, torch.Tensor | None, dict]:
-    """Run the learner's accumulated_grad on drawn inputs: (answer, x, x's old grad, example)."""
-    x, old_grad, example = inputs(fn, a, shape, dtype, seed, requires_grad, has_grad)
-    example["times"] = times
-    got = run(
-        learner,
-        "accumulated_grad",
-        example,
-        fn=fn,
-        a=a,
-        x=x,
-        requires_grad=requires_grad,
-        old_grad=old_grad,
-        times=times,
-        device=device,
-    )
-    return got, x, old_grad, example
 
 
 @check("accumulated_value", devices="all")
@@ -248,8 +221,18 @@ def accumulated(
 def test_accumulated_value(
     learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
 ):
-    got, x, old_grad, example = accumulated(
-        learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
+    got, x, old_grad, example = call_learner(
+        learner,
+        "accumulated_grad",
+        device,
+        fn,
+        a,
+        shape,
+        dtype,
+        seed,
+        requires_grad,
+        has_grad,
+        times=times,
     )
     value = expect_type(got["value"], torch.Tensor, "accumulated_grad(f, x, times)", example)
     single = reference_gradient(fn, a, x)
@@ -283,8 +266,18 @@ def test_accumulated_value(
 def test_accumulated_one_graph(
     learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
 ):
-    got, x, old_grad, example = accumulated(
-        learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
+    got, x, old_grad, example = call_learner(
+        learner,
+        "accumulated_grad",
+        device,
+        fn,
+        a,
+        shape,
+        dtype,
+        seed,
+        requires_grad,
+        has_grad,
+        times=times,
     )
     calls, passes = got["calls"], got["backwards"]
     if calls != 1:
@@ -318,8 +311,18 @@ def test_accumulated_one_graph(
 def test_accumulated_leaves_x(
     learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
 ):
-    got, x, old_grad, example = accumulated(
-        learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
+    got, x, old_grad, example = call_learner(
+        learner,
+        "accumulated_grad",
+        device,
+        fn,
+        a,
+        shape,
+        dtype,
+        seed,
+        requires_grad,
+        has_grad,
+        times=times,
     )
     expect_x_untouched(got, x, requires_grad, old_grad, example)
     expect_plain_result(got, "accumulated_grad(f, x, times)", device, example)
