@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -235,10 +236,13 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # references are tiny: threads only cost, on a shared machine a lot
+    # pytest and hypothesis call gc.collect(); frozen, torch's many objects cost it nothing.
+    gc.freeze()
     try:
         with _pytest_environment():
             pytest.main(args, plugins=[GraderPlugin(session)])
     finally:
+        gc.unfreeze()
         torch.set_num_threads(threads)
 
 
@@ -338,7 +342,9 @@ def grade(options: RunOptions) -> RunResult:
     zygote.get(catalog.preloads(options.exercises))
     import torch
 
-    from grader import __version__, jobs
+    from grader import __version__, deferred_dynamo, jobs
+
+    deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
 
     cuda = "cuda" in devices_for(options.device) and cuda_available()
     workspace = Path(options.workspace).resolve()

@@ -152,7 +152,10 @@ def serve_main(fd: int, preload: list[str] | None = None) -> None:
 
     import torch  # noqa: F401 - imported once here so that every worker starts with it
 
-    for name in preload or []:  # e.g. torch._dynamo, which an optimizer's first step imports
+    from grader import deferred_dynamo
+
+    deferred_dynamo.install()  # an optimizer's first step would import it: over a second
+    for name in preload or []:  # e.g. torchvision.transforms
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional module only makes workers slower
