@@ -1,14 +1,15 @@
 """The wire format between the trusted grader and a worker: plain data only, strictly decoded.
 
-Frames are an 8-byte big-endian length followed by a `torch.save` payload. The trusted side
-decodes with `torch.load(weights_only=True)` and then walks the result, accepting only exact
-built-in types and plain `torch.Tensor`s, so a worker (which learner code controls) can send
-wrong answers but never objects with behaviour.
+Frames are an 8-byte big-endian length followed by a payload in a small tagged binary format:
+None, bool, int, float, str, bytes, list, tuple, dict with str keys, and dense tensors of
+numeric dtypes (dtype, shape and raw bytes). Decoding only parses: it never calls anything that
+the payload names, unlike unpickling, so a worker (which learner code controls) can send wrong
+answers but never objects with behaviour. It is also several times faster than
+`torch.save`/`torch.load(weights_only=True)`, which matters at one round trip per example.
 """
 
 from __future__ import annotations
 
-import io
 import socket
 import struct
 from typing import Any
@@ -23,7 +24,7 @@ _SCALARS = (type(None), bool, int, float, str, bytes)
 class CodecError(Exception):
     """A frame could not be decoded into plain data.
 
-    Cause: the worker sent bytes that are not a `torch.save` payload of plain data (it was
+    Cause: the worker sent bytes that are not a payload of plain data in this format (it was
     tampered with, or learner code returned an object that cannot travel). Remedy: none for
     the grader; the check that asked reports the answer as unusable.
     """
@@ -51,6 +52,8 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if kind in _SCALARS:
         return value
     if kind is torch.Tensor:
+        if value.layout != torch.strided or value.dtype not in _DTYPE_NAMES:
+            return describe(value)  # sparse, quantized, float8...: shown, not compared
         return value.detach().cpu() if value.device.type != "meta" else describe(value)
     if kind in (list, tuple):
         return kind(to_plain(v, depth + 1) for v in value)
@@ -68,43 +71,175 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     return describe(value)
 
 
+_MAX_DEPTH = 40
+_INT = struct.Struct("<q")
+_FLOAT = struct.Struct("<d")
+_COUNT = struct.Struct("<I")
+_DIM = struct.Struct("<Q")
+_TRAVELLING_DTYPES = (
+    "bool uint8 int8 int16 int32 int64 uint16 uint32 uint64 "
+    "float16 bfloat16 float32 float64 complex64 complex128"
+)
+_DTYPES = {n: getattr(torch, n) for n in _TRAVELLING_DTYPES.split() if hasattr(torch, n)}
+_DTYPE_NAMES = {dtype: name for name, dtype in _DTYPES.items()}
+
+
 def encode(value: Any) -> bytes:
-    """Serialise already-plain data to bytes."""
-    buffer = io.BytesIO()
-    torch.save(value, buffer)
-    return buffer.getvalue()
+    """Serialise already-plain data to bytes; CodecError for anything else."""
+    out: list[bytes] = []
+    _encode(value, out, 0)
+    return b"".join(out)
 
 
-def _check_plain(value: Any, depth: int = 0) -> None:
-    if depth > 40:
-        raise CodecError("data nested more than 40 levels deep")
+def _encode(value: Any, out: list[bytes], depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        raise CodecError(f"data nested more than {_MAX_DEPTH} levels deep")
     kind = type(value)
-    if kind in _SCALARS:
-        return
-    if kind is torch.Tensor:
-        return
-    if kind in (list, tuple):
+    if value is None:
+        out.append(b"N")
+    elif kind is bool:
+        out.append(b"T" if value else b"F")
+    elif kind is int:
+        if -(1 << 63) <= value < 1 << 63:
+            out += (b"i", _INT.pack(value))
+        else:
+            digits = str(value).encode()
+            out += (b"I", _COUNT.pack(len(digits)), digits)
+    elif kind is float:
+        out += (b"f", _FLOAT.pack(value))
+    elif kind is str:
+        raw = value.encode("utf-8", "surrogatepass")
+        out += (b"s", _COUNT.pack(len(raw)), raw)
+    elif kind is bytes:
+        out += (b"b", _COUNT.pack(len(value)), value)
+    elif kind is list or kind is tuple:
+        out += (b"l" if kind is list else b"u", _COUNT.pack(len(value)))
         for item in value:
-            _check_plain(item, depth + 1)
-        return
-    if kind is dict:
+            _encode(item, out, depth + 1)
+    elif kind is dict:
+        out += (b"d", _COUNT.pack(len(value)))
         for key, item in value.items():
             if type(key) is not str:
+                raise CodecError(f"dict key {key!r} of type {type(key).__name__}, expected str")
+            _encode(key, out, depth + 1)
+            _encode(item, out, depth + 1)
+    elif kind is torch.Tensor:
+        _encode_tensor(value, out)
+    else:
+        raise CodecError(f"value of type {kind.__module__}.{kind.__qualname__} is not plain data")
+
+
+def _encode_tensor(tensor: torch.Tensor, out: list[bytes]) -> None:
+    name = _DTYPE_NAMES.get(tensor.dtype)
+    if name is None or tensor.layout != torch.strided or tensor.device.type == "meta":
+        raise CodecError(f"a {tensor.layout} tensor of dtype {tensor.dtype} cannot travel")
+    flat = tensor.detach().cpu().resolve_conj().resolve_neg().contiguous().reshape(-1)
+    raw = flat.view(torch.uint8).numpy().tobytes()
+    out += (
+        b"t",
+        bytes((len(name), tensor.dim(), tensor.requires_grad)),
+        name.encode(),
+        b"".join(_DIM.pack(n) for n in tensor.shape),
+        _DIM.pack(len(raw)),
+        raw,
+    )
+
+
+class _Reader:
+    """A cursor over a payload that refuses to read past its end."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.view = memoryview(payload)
+        self.at = 0
+
+    def take(self, size: int) -> memoryview:
+        end = self.at + size
+        if end > len(self.view):
+            raise CodecError(f"truncated payload: {size} bytes wanted at offset {self.at}")
+        chunk = self.view[self.at : end]
+        self.at = end
+        return chunk
+
+    def unpack(self, layout: struct.Struct) -> Any:
+        return layout.unpack(self.take(layout.size))[0]
+
+
+def _decode(reader: _Reader, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise CodecError(f"data nested more than {_MAX_DEPTH} levels deep")
+    tag = bytes(reader.take(1))
+    if tag == b"N":
+        return None
+    if tag in (b"T", b"F"):
+        return tag == b"T"
+    if tag == b"i":
+        return reader.unpack(_INT)
+    if tag == b"I":
+        digits = bytes(reader.take(reader.unpack(_COUNT)))
+        if not digits.lstrip(b"-").isdigit():
+            raise CodecError(f"malformed integer {digits[:40]!r}")
+        return int(digits)
+    if tag == b"f":
+        return reader.unpack(_FLOAT)
+    if tag == b"s":
+        return str(reader.take(reader.unpack(_COUNT)), "utf-8", "surrogatepass")
+    if tag == b"b":
+        return bytes(reader.take(reader.unpack(_COUNT)))
+    if tag in (b"l", b"u"):
+        items = [_decode(reader, depth + 1) for _ in range(reader.unpack(_COUNT))]
+        return items if tag == b"l" else tuple(items)
+    if tag == b"d":
+        result = {}
+        for _ in range(reader.unpack(_COUNT)):
+            key = _decode(reader, depth + 1)
+            if type(key) is not str:
                 raise CodecError(f"dict key of type {type(key).__name__}, expected str")
-            _check_plain(item, depth + 1)
-        return
-    raise CodecError(f"value of type {kind.__module__}.{kind.__qualname__} is not plain data")
+            result[key] = _decode(reader, depth + 1)
+        return result
+    if tag == b"t":
+        return _decode_tensor(reader)
+    raise CodecError(f"unknown tag {tag!r} at offset {reader.at - 1}")
+
+
+def _decode_tensor(reader: _Reader) -> torch.Tensor:
+    name_size, ndim, requires_grad = bytes(reader.take(3))
+    name = str(reader.take(name_size), "ascii", "replace")
+    dtype = _DTYPES.get(name)
+    if dtype is None:
+        raise CodecError(f"tensor dtype {name!r} is not one that travels")
+    shape = [reader.unpack(_DIM) for _ in range(ndim)]
+    size = reader.unpack(_DIM)
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    numel = 1
+    for n in shape:
+        numel *= n
+    if size != numel * itemsize:
+        raise CodecError(f"tensor of shape {shape} and dtype {name} cannot hold {size} bytes")
+    raw = reader.take(size)
+    if numel == 0:
+        tensor = torch.empty(shape, dtype=dtype)
+    elif dtype is torch.bool:  # only 0 and 1 are valid booleans: normalise any other byte
+        tensor = torch.frombuffer(bytearray(raw), dtype=torch.uint8).ne(0).reshape(shape)
+    else:
+        tensor = torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
+    if requires_grad:
+        if not (dtype.is_floating_point or dtype.is_complex):
+            raise CodecError(f"a {name} tensor cannot require gradients")
+        tensor.requires_grad_(True)
+    return tensor
 
 
 def decode(payload: bytes) -> Any:
     """Trusted side: bytes to plain data, or CodecError. Never runs code from the payload."""
+    reader = _Reader(payload)
     try:
-        value = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
-    except Exception as exc:  # noqa: BLE001 - any failure of the strict unpickler is a bad frame
-        raise CodecError(
-            f"not a plain-data frame ({type(exc).__name__}: {str(exc)[:200]})"
-        ) from None
-    _check_plain(value)
+        value = _decode(reader, 0)
+    except CodecError:
+        raise
+    except (ValueError, struct.error, RuntimeError) as exc:
+        raise CodecError(f"not a plain-data frame ({type(exc).__name__}: {exc})") from None
+    if reader.at != len(payload):
+        raise CodecError(f"{len(payload) - reader.at} bytes left after the value")
     return value
 
 

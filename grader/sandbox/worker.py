@@ -56,7 +56,7 @@ def _import_learner(path: str, name: str) -> Any:
 def _reply(sock: socket.socket, message: dict) -> None:
     try:
         payload = codec.encode(message)
-    except Exception as exc:  # noqa: BLE001 - e.g. a tensor that torch.save refuses
+    except Exception as exc:  # noqa: BLE001 - e.g. a tensor dtype that cannot travel
         payload = codec.encode(
             {
                 "raised": {
