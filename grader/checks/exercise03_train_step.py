@@ -6,6 +6,7 @@ learners write are simulated the same way, and the one that reproduces the learn
 parameters names the mistake.
 """
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +50,12 @@ class Code(str):
         return str(self)
 
 
+@functools.cache
+def initial_state(arch: str, sizes: tuple[int, int, int]) -> dict[str, torch.Tensor]:
+    """The architecture's freshly built state_dict: its names, shapes and BatchNorm buffers."""
+    return dict(ARCHS[arch](*sizes).double().state_dict())
+
+
 @st.composite
 def recipes(draw: Any, archs: tuple[str, ...] = ("linear", "mlp")) -> dict:
     """A model (architecture, sizes, random float64 weights), a loss and SGD settings."""
@@ -60,10 +67,12 @@ def recipes(draw: Any, archs: tuple[str, ...] = ("linear", "mlp")) -> dict:
         draw(st.integers(2 if loss == "cross_entropy" else 1, 3)),
     ]
     generator = torch.Generator().manual_seed(draw(st.integers(0, 999)))
-    state = dict(ARCHS[arch](*sizes).double().state_dict())
-    for name, value in state.items():
-        if name.endswith(("weight", "bias")):
-            state[name] = torch.randn(value.shape, generator=generator, dtype=torch.float64)
+    state = {
+        name: torch.randn(value.shape, generator=generator, dtype=torch.float64)
+        if name.endswith(("weight", "bias"))
+        else value.clone()
+        for name, value in initial_state(arch, tuple(sizes)).items()
+    }
     return {
         "arch": arch,
         "sizes": sizes,
