@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog, verify
+from grader.options import DEFAULT_EXAMPLES, THOROUGH_EXAMPLES
 from grader.run import RunOptions, grade
 from grader.sandbox.limits import Limits
 
@@ -67,3 +68,48 @@ def test_corpus_covers_every_exercise() -> None:
         )
         named = [f for f in files if "mistake" in expectation(f)[1]]
         assert len(named) >= 4, f"{exercise.id}: needs 4 realistic mistakes with named diagnoses"
+
+
+def first_mistakes() -> list[Path]:
+    """One named mistake per exercise (the first by name), to run under both example budgets."""
+    chosen = {}
+    for path in corpus():
+        if "mistake" in expectation(path)[1]:
+            chosen.setdefault(path.parent.name, path)
+    return list(chosen.values())
+
+
+def failed_checks(folder: Path, exercise: catalog.Exercise, examples: int) -> set[str]:
+    run = grade(
+        RunOptions(workspace=folder, exercises=(exercise,), device="cpu", max_examples=examples)
+    )
+    return {f"{c.name}:{c.mistake}" for c in run.exercises[0].checks if c.status == "failed"}
+
+
+@pytest.mark.parametrize("path", first_mistakes(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_thorough_profile_finds_the_same_mistakes_and_more(path: Path, workspace) -> None:
+    exercise = catalog.find(path.parent.name)
+    folder = workspace(exercise.file, path)
+    quick = failed_checks(folder, exercise, DEFAULT_EXAMPLES)
+    thorough = failed_checks(folder, exercise, THOROUGH_EXAMPLES)
+    assert quick, f"{path.name} passed the default profile"
+    assert quick <= thorough, (quick, thorough)
+    assert any(f.endswith(":" + expectation(path)[1]["mistake"]) for f in thorough), thorough
+
+
+def test_references_pass_the_thorough_profile() -> None:
+    run = grade(
+        RunOptions(
+            workspace=SUBMISSIONS.parent.parent / "solutions",
+            exercises=catalog.exercises(),
+            device="cpu",
+            max_examples=THOROUGH_EXAMPLES,
+            jobs=2,
+        )
+    )
+    failing = {
+        e.id: e.reason or [c.name for c in e.checks if c.status != "passed"]
+        for e in run.exercises
+        if e.status != "passed"
+    }
+    assert not failing, failing
