@@ -154,6 +154,7 @@ def test_to_plain_describes_objects_with_behaviour() -> None:
         "subclass": torch.zeros(1).as_subclass(Liar),
         "sparse": torch.ones(2).to_sparse(),
         "meta": torch.ones(2, device="meta"),
+        "float8": torch.ones(2).to(torch.float8_e4m3fn),
         "array": np.arange(3, dtype=np.int16),
         "scalar": np.float32(1.5),
         ("tuple", "key"): 1,
@@ -161,6 +162,9 @@ def test_to_plain_describes_objects_with_behaviour() -> None:
     plain_value = codec.decode(codec.encode(codec.to_plain(value)))
     for name in ("subclass", "sparse", "meta"):
         assert set(plain_value[name]) == {"__object__", "repr"}, name
+    assert plain_value["sparse"]["__object__"] == "torch.Tensor[sparse_coo]"
+    assert plain_value["meta"]["__object__"] == "torch.Tensor[meta]"
+    assert plain_value["float8"]["__object__"] == "torch.Tensor[float8_e4m3fn]"
     assert plain_value["array"]["dtype"] == "int16"
     assert plain_value["array"]["__ndarray__"].tolist() == [0, 1, 2]
     assert plain_value["scalar"] == {"__numpy_scalar__": 1.5, "dtype": "float32"}

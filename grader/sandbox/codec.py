@@ -34,14 +34,14 @@ class ChannelClosed(Exception):
     """The other end closed the socket before a whole frame arrived."""
 
 
-def describe(value: Any) -> dict:
+def describe(value: Any, kind_name: str | None = None) -> dict:
     """Stand-in for a value that cannot travel: its type name and a short repr."""
     try:
         text = repr(value)
     except BaseException:  # noqa: BLE001 - a learner's __repr__ may raise anything
         text = "<repr failed>"
     kind = type(value)
-    return {"__object__": f"{kind.__module__}.{kind.__qualname__}", "repr": text[:300]}
+    return {"__object__": kind_name or f"{kind.__module__}.{kind.__qualname__}", "repr": text[:300]}
 
 
 def to_plain(value: Any, depth: int = 0) -> Any:
@@ -51,10 +51,14 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if kind is torch.Tensor:
-        if value.layout != torch.strided or value.dtype not in _DTYPE_NAMES:
-            return describe(value)  # sparse, quantized, float8...: shown, not compared
-        return value.detach().cpu() if value.device.type != "meta" else describe(value)
+    if kind is torch.Tensor:  # a tensor that cannot travel is shown, with what stops it
+        if value.device.type == "meta":
+            return describe(value, "torch.Tensor[meta]")
+        if value.layout != torch.strided:
+            return describe(value, f"torch.Tensor[{str(value.layout).removeprefix('torch.')}]")
+        if value.dtype not in _DTYPE_NAMES:
+            return describe(value, f"torch.Tensor[{str(value.dtype).removeprefix('torch.')}]")
+        return value.detach().cpu()
     if kind in (list, tuple):
         return kind(to_plain(v, depth + 1) for v in value)
     if kind is dict:
