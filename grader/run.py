@@ -5,17 +5,20 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import importlib.util
 import os
+import re
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import catalog, source
 from grader.catalog import Exercise
-from grader.plugin import GraderPlugin, Record, Session
 from grader.results import (
     CheckResult,
     ExerciseResult,
@@ -26,7 +29,10 @@ from grader.results import (
 )
 from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
-from grader.sandbox.proxy import ImportFailed, Learner, WorkerLost
+
+if TYPE_CHECKING:  # torch, pytest and hypothesis load only when some exercise needs its checks
+    from grader.plugin import Record, Session
+    from grader.sandbox.proxy import Learner
 
 DEVICE_CHOICES = ("cpu", "cuda", "all")
 OUTPUT_KEPT = 10_000
@@ -143,6 +149,8 @@ def _import_error(exercise: Exercise, info: dict) -> str:
 
 def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckResult]:
     """Turn one exercise's records into scored, worded check results."""
+    from grader.plugin import Record
+
     results = []
     by_check: dict[str, list[Record]] = {}
     for record in records:
@@ -207,6 +215,8 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
     """Run the hidden check modules in this process with pytest; records land in `session`."""
     import pytest
 
+    from grader.plugin import GraderPlugin
+
     paths = [str(checks_dir / f"{m}.py") for m in modules]
     for module, path in zip(modules, paths, strict=True):
         # A same-named check module from another folder (another private checks folder used
@@ -259,6 +269,9 @@ def grade_batch(
     options: RunOptions, exercises: list[Exercise], cuda: bool
 ) -> dict[str, ExerciseResult]:
     """Grade exercises that need their checks run, in this process, in one pytest session."""
+    from grader.plugin import Session
+    from grader.sandbox.proxy import ImportFailed, Learner, WorkerLost
+
     workspace = Path(options.workspace).resolve()
     hide = hidden_paths(workspace, options.checks_dir, options.hide)
     verdicts: dict[str, ExerciseResult] = {}
@@ -336,17 +349,36 @@ def _lost(exercise: Exercise, lang: str) -> ExerciseResult:
     )
 
 
+def needs_checks(exercises: tuple[Exercise, ...], workspace: Path, lang: str = "en") -> bool:
+    """Whether any of these exercises needs a worker (its file is more than missing or a stub)."""
+    return any(_precheck(e, workspace, lang)[0] is None for e in exercises)
+
+
+def installed_torch_version() -> str:
+    """torch.__version__ without importing torch (when no check needs it, nor its 1.5 s)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"].__version__
+    spec = importlib.util.find_spec("torch")
+    folders = (spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        found = re.search(r"__version__\s*=\s*['\"]([^'\"]+)", _read(Path(folder, "version.py")))
+        if found:
+            return found.group(1)
+    return metadata.version("torch")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 def grade(options: RunOptions) -> RunResult:
     """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
+    from grader import __version__
+
     started = time.monotonic()
-    zygote.get(catalog.preloads(options.exercises))
-    import torch
-
-    from grader import __version__, deferred_dynamo, jobs
-
-    deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
-
-    cuda = "cuda" in devices_for(options.device) and cuda_available()
     workspace = Path(options.workspace).resolve()
     verdicts: dict[str, ExerciseResult] = {}
     todo: list[Exercise] = []
@@ -356,29 +388,39 @@ def grade(options: RunOptions) -> RunResult:
             todo.append(exercise)
         else:
             verdicts[exercise.id] = verdict
-    for name in catalog.preloads(todo):
-        # The checks need them too: import them while the fork server is still starting.
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    if options.jobs > 1 and len(todo) > 1:
-        by_id = {e.id: e for e in todo}
-
-        def work(exercise_id: str) -> dict:
-            return asdict(grade_batch(options, [by_id[exercise_id]], cuda)[exercise_id])
-
-        for exercise_id, done in jobs.run_in_jobs(list(by_id), work, options.jobs).items():
-            verdicts[exercise_id] = (
-                exercise_from_dict(done) if done else _lost(by_id[exercise_id], options.lang)
-            )
-    elif todo:
-        verdicts.update(grade_batch(options, todo, cuda))
+    if todo:
+        verdicts.update(_check(options, todo))
     isolated, why_not = isolation.available()
     return RunResult(
         exercises=[verdicts[e.id] for e in options.exercises],
         seed=options.seed,
         devices=devices_for(options.device),
-        torch_version=torch.__version__,
+        torch_version=installed_torch_version(),
         grader_version=__version__,
         duration=round(time.monotonic() - started, 3),
         notes=[] if isolated else [why_not],
     )
+
+
+def _check(options: RunOptions, todo: list[Exercise]) -> dict[str, ExerciseResult]:
+    """Verdicts of the exercises whose checks must run: in this process or in parallel jobs."""
+    zygote.get(catalog.preloads(todo))
+    from grader import deferred_dynamo, jobs
+
+    deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
+    cuda = "cuda" in devices_for(options.device) and cuda_available()
+    for name in catalog.preloads(todo):
+        # The checks need them too: import them while the fork server is still starting.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    if options.jobs == 1 or len(todo) == 1:
+        return grade_batch(options, todo, cuda)
+    by_id = {e.id: e for e in todo}
+
+    def work(exercise_id: str) -> dict:
+        return asdict(grade_batch(options, [by_id[exercise_id]], cuda)[exercise_id])
+
+    return {
+        exercise_id: exercise_from_dict(done) if done else _lost(by_id[exercise_id], options.lang)
+        for exercise_id, done in jobs.run_in_jobs(list(by_id), work, options.jobs).items()
+    }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -153,3 +156,29 @@ def test_chinese_hints_and_messages(tmp_path: Path) -> None:
     result = invoke("--lang", "zh", "hint", "exercise1", "--workspace", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "提示" in result.output
+
+
+def test_stubs_and_syntax_errors_are_answered_without_torch(tmp_path: Path) -> None:
+    """A learner's first runs (nothing written yet, a typo) need no worker and no torch import."""
+    workspace = tmp_path / "ws"
+    shutil.copytree(ROOT / "exercises", workspace)
+    (workspace / "exercise02_to_numpy.py").write_text("def to_numpy(t):\n    return t.\n")
+    code = (
+        "import sys\n"
+        "from grader.cli import cli\n"
+        "from grader.sandbox import zygote\n"
+        f"cli.main(['check', 'all', '--workspace', {str(workspace)!r}, '--json', '-'],"
+        " standalone_mode=False)\n"
+        "print('torch' in sys.modules, zygote._zygote is not None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report, _, loaded = done.stdout.rpartition("}")
+    assert loaded.split() == ["False", "False"], done.stdout[-300:]
+    run = json.loads(report + "}")
+    import torch
+
+    assert run["torch_version"] == torch.__version__
+    statuses = {e["id"]: e["status"] for e in run["exercises"]}
+    assert statuses.pop("exercise2") == "error"
+    assert set(statuses.values()) == {"not_started"}
