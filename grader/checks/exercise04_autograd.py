@@ -5,8 +5,6 @@ probes module, never from the worker); the reference gradient is computed here w
 `torch.autograd.grad`.
 """
 
-from collections.abc import Callable
-
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -131,31 +129,18 @@ def inputs(fn: str, a: float, shape, dtype, seed: int, requires_grad: bool, has_
     return x, old_grad, describe(fn, a, x, requires_grad, old_grad)
 
 
-def given_gradient_inputs(test: Callable) -> Callable:
-    """@given for the checks of `gradient`."""
-    return given(
-        fn=names,
-        a=params,
-        shape=shapes,
-        dtype=dtypes,
-        seed=seeds,
-        requires_grad=st.booleans(),
-        has_grad=st.booleans(),
-    )(test)
-
-
-def given_accumulated_inputs(test: Callable) -> Callable:
-    """@given for the checks of `accumulated_grad`."""
-    return given(
-        fn=names,
-        a=params,
-        shape=shapes,
-        dtype=dtypes,
-        seed=seeds,
-        requires_grad=st.booleans(),
-        has_grad=st.booleans(),
-        times=st.integers(1, 5),
-    )(test)
+def cases(times: bool = False) -> st.SearchStrategy[dict]:
+    """Drawn inputs of `gradient`'s checks; with `times`, of `accumulated_grad`'s."""
+    fields = {
+        "fn": names,
+        "a": params,
+        "shape": shapes,
+        "dtype": dtypes,
+        "seed": seeds,
+        "requires_grad": st.booleans(),
+        "has_grad": st.booleans(),
+    }
+    return st.fixed_dictionaries(fields | ({"times": st.integers(1, 5)} if times else {}))
 
 
 def call_learner(
@@ -180,13 +165,11 @@ def call_learner(
 
 
 @check("gradient_value", devices="all")
-@given_gradient_inputs
-def test_gradient_value(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
-    got, x, old_grad, example = call_learner(
-        learner, "gradient", device, fn, a, shape, dtype, seed, requires_grad, has_grad
-    )
+@given(case=cases())
+def test_gradient_value(learner, device, case):
+    got, x, old_grad, example = call_learner(learner, "gradient", device, **case)
     value = expect_type(got["value"], torch.Tensor, "gradient(f, x)", example)
-    want = reference_gradient(fn, a, x)
+    want = reference_gradient(case["fn"], case["a"], x)
     expect_same(
         value,
         want,
@@ -199,43 +182,26 @@ def test_gradient_value(learner, device, fn, a, shape, dtype, seed, requires_gra
 
 
 @check("gradient_detached", devices="all")
-@given_gradient_inputs
-def test_gradient_detached(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
-    got, x, old_grad, example = call_learner(
-        learner, "gradient", device, fn, a, shape, dtype, seed, requires_grad, has_grad
-    )
+@given(case=cases())
+def test_gradient_detached(learner, device, case):
+    got, x, old_grad, example = call_learner(learner, "gradient", device, **case)
     expect_plain_result(got, "gradient(f, x)", device, example)
 
 
 @check("gradient_leaves_x", devices="all")
-@given_gradient_inputs
-def test_gradient_leaves_x(learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad):
-    got, x, old_grad, example = call_learner(
-        learner, "gradient", device, fn, a, shape, dtype, seed, requires_grad, has_grad
-    )
-    expect_x_untouched(got, x, requires_grad, old_grad, example)
+@given(case=cases())
+def test_gradient_leaves_x(learner, device, case):
+    got, x, old_grad, example = call_learner(learner, "gradient", device, **case)
+    expect_x_untouched(got, x, case["requires_grad"], old_grad, example)
 
 
 @check("accumulated_value", devices="all")
-@given_accumulated_inputs
-def test_accumulated_value(
-    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
-):
-    got, x, old_grad, example = call_learner(
-        learner,
-        "accumulated_grad",
-        device,
-        fn,
-        a,
-        shape,
-        dtype,
-        seed,
-        requires_grad,
-        has_grad,
-        times=times,
-    )
+@given(case=cases(times=True))
+def test_accumulated_value(learner, device, case):
+    got, x, old_grad, example = call_learner(learner, "accumulated_grad", device, **case)
+    times = case["times"]
     value = expect_type(got["value"], torch.Tensor, "accumulated_grad(f, x, times)", example)
-    single = reference_gradient(fn, a, x)
+    single = reference_gradient(case["fn"], case["a"], x)
     want = single * times
     if same(value, want, RTOL, ATOL):
         return
@@ -262,23 +228,10 @@ def test_accumulated_value(
 
 
 @check("accumulated_one_graph", devices="all")
-@given_accumulated_inputs
-def test_accumulated_one_graph(
-    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
-):
-    got, x, old_grad, example = call_learner(
-        learner,
-        "accumulated_grad",
-        device,
-        fn,
-        a,
-        shape,
-        dtype,
-        seed,
-        requires_grad,
-        has_grad,
-        times=times,
-    )
+@given(case=cases(times=True))
+def test_accumulated_one_graph(learner, device, case):
+    got, x, old_grad, example = call_learner(learner, "accumulated_grad", device, **case)
+    times = case["times"]
     calls, passes = got["calls"], got["backwards"]
     if calls != 1:
         fail(
@@ -307,22 +260,8 @@ def test_accumulated_one_graph(
 
 
 @check("accumulated_leaves_x", devices="all")
-@given_accumulated_inputs
-def test_accumulated_leaves_x(
-    learner, device, fn, a, shape, dtype, seed, requires_grad, has_grad, times
-):
-    got, x, old_grad, example = call_learner(
-        learner,
-        "accumulated_grad",
-        device,
-        fn,
-        a,
-        shape,
-        dtype,
-        seed,
-        requires_grad,
-        has_grad,
-        times=times,
-    )
-    expect_x_untouched(got, x, requires_grad, old_grad, example)
+@given(case=cases(times=True))
+def test_accumulated_leaves_x(learner, device, case):
+    got, x, old_grad, example = call_learner(learner, "accumulated_grad", device, **case)
+    expect_x_untouched(got, x, case["requires_grad"], old_grad, example)
     expect_plain_result(got, "accumulated_grad(f, x, times)", device, example)
