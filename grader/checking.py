@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import numpy as np
 import torch
 
-from grader.sandbox.proxy import Opaque
+from grader.sandbox.proxy import LearnerRaised, Opaque
 
 DEVICE_MODES = ("any", "all", "emulated", "source")
 
@@ -196,3 +196,25 @@ def expect_same(
         mistake=mistake,
         example=example,
     )
+
+
+def probe_naming_errors(
+    learner: Any, probe: str, example: Mapping, known_errors: Mapping[str, str], /, **kwargs: Any
+) -> Any:
+    """The probe's answer, or a failure naming the mistake that the learner's exception reveals.
+
+    `known_errors` maps a text of an exception message (e.g. a dtype error that only one
+    misconception raises) to that mistake's id; any other exception propagates.
+    """
+    try:
+        return learner.probe(probe, **kwargs)
+    except LearnerRaised as raised:
+        for text, mistake in known_errors.items():
+            if text in raised.message:
+                where = f" (line {raised.line})" if raised.line else ""
+                fail(
+                    f"your code raised {raised.type_name}: {raised.message}{where}",
+                    mistake=mistake,
+                    example=example,
+                )
+        raise

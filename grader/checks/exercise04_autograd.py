@@ -9,9 +9,17 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checking import check, expect_same, expect_type, fail, same, show, which_mistake
+from grader.checking import (
+    check,
+    expect_same,
+    expect_type,
+    fail,
+    probe_naming_errors,
+    same,
+    show,
+    which_mistake,
+)
 from grader.probes.exercise04_autograd import FUNCTIONS
-from grader.sandbox.proxy import LearnerRaised
 
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -53,19 +61,8 @@ def describe(fn: str, a: float, x: torch.Tensor, requires_grad: bool, old_grad) 
 
 
 def run(learner, probe: str, example: dict, **kwargs) -> dict:
-    """The probe's answer; a learner exception that reveals a known mistake fails with its name."""
-    try:
-        return learner.probe(probe, **kwargs)
-    except LearnerRaised as raised:
-        for text, mistake in KNOWN_ERRORS.items():
-            if text in raised.message:
-                where = f" (line {raised.line})" if raised.line else ""
-                fail(
-                    f"your code raised {raised.type_name}: {raised.message}{where}",
-                    mistake=mistake,
-                    example=example,
-                )
-        raise
+    """The probe's answer; an exception that only a known mistake raises fails with its name."""
+    return probe_naming_errors(learner, probe, example, KNOWN_ERRORS, **kwargs)
 
 
 def expect_x_untouched(got: dict, x, requires_grad: bool, old_grad, example: dict) -> None:

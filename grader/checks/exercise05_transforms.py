@@ -15,7 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
-from grader.checking import check, expect_type, fail, same, show, which_mistake
+from grader.checking import check, expect_type, fail, probe_naming_errors, same, show, which_mistake
 from grader.sandbox.proxy import LearnerRaised
 
 HALF = [0.5, 0.5, 0.5]
@@ -95,19 +95,8 @@ def first_difference(got: torch.Tensor, want: torch.Tensor, tolerance: float, ax
 
 
 def run(learner, probe: str, example: dict, **kwargs) -> object:
-    """The probe's answer; a learner exception that reveals a known mistake fails with its name."""
-    try:
-        return learner.probe(probe, **kwargs)
-    except LearnerRaised as raised:
-        for text, mistake in KNOWN_ERRORS.items():
-            if text in raised.message:
-                where = f" (line {raised.line})" if raised.line else ""
-                fail(
-                    f"your code raised {raised.type_name}: {raised.message}{where}",
-                    mistake=mistake,
-                    example=example,
-                )
-        raise
+    """The probe's answer; an exception that only a known mistake raises fails with its name."""
+    return probe_naming_errors(learner, probe, example, KNOWN_ERRORS, **kwargs)
 
 
 @check("eval_matches_reference", devices="any")
