@@ -107,3 +107,68 @@ def calls_to(tree: ast.Module, names: set[str]) -> list[tuple[str, int]]:
             if any(dotted == n or dotted.endswith("." + n) for n in names):
                 found.append((dotted, node.lineno))
     return found
+
+
+def main_block_lines(tree: ast.Module) -> set[int]:
+    """Lines of `if __name__ == "__main__":` blocks, where a learner may compare with torch."""
+    lines: set[int] = set()
+    for node in tree.body:
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Compare)
+            and isinstance(node.test.left, ast.Name)
+            and node.test.left.id == "__name__"
+        ):
+            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
+def uses_of(tree: ast.Module, names: set[str], module: str) -> list[tuple[str, int]]:
+    """Every use, called or just referenced, of `names` from package `module` (e.g. torch).
+
+    Uses inside `if __name__ == "__main__":` do not count: a learner may compare with the
+    built-in there. Returns (the use as written, line) pairs in line order.
+    """
+    defined = {
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+    aliases: dict[str, str] = {}
+    star = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module:
+            for alias in node.names:
+                star = star or alias.name == "*"
+                if alias.name in names:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    # A name the learner defines (e.g. their own cross_entropy) shadows an imported one.
+    bare = {name for name in aliases if name not in defined}
+    if star:
+        bare |= names - defined
+
+    def spelled(name: str) -> str:
+        original = aliases.get(name)
+        return f"{name}` (that is `{original}`)" if original and original != name else name
+
+    hits: set[tuple[str, int]] = set()
+    for dotted, line in calls_to(tree, names | bare):
+        last = dotted.rsplit(".", 1)[-1]
+        if ("." in dotted and last in names) or dotted in bare:
+            hits.add((spelled(dotted), line))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            hits.add((ast.unparse(node), node.lineno))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in bare:
+            hits.add((spelled(node.id), node.lineno))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in names
+        ):
+            hits.add((f"getattr(..., {node.args[1].value!r})", node.lineno))
+    skip = main_block_lines(tree)
+    return sorted((hit for hit in hits if hit[1] not in skip), key=lambda h: (h[1], h[0]))

@@ -1,6 +1,5 @@
 """Hidden checks for exercise 13: cross-entropy by hand, stable for big logits, ignore_index."""
 
-import ast
 import warnings
 from collections.abc import Callable
 
@@ -11,7 +10,7 @@ from torch import Tensor, nn
 
 from grader.checking import check, expect_type, fail, same, show, which_mistake
 from grader.sandbox.proxy import LearnerRaised
-from grader.source import calls_to
+from grader.source import uses_of
 
 dtypes = st.sampled_from([torch.float32, torch.float64])
 sizes = st.integers(1, 6)
@@ -398,70 +397,9 @@ FORBIDDEN = {
 }
 
 
-def main_block_lines(tree: ast.Module) -> set[int]:
-    """Lines of `if __name__ == "__main__":` blocks, where a learner may compare with torch."""
-    lines: set[int] = set()
-    for node in tree.body:
-        if (
-            isinstance(node, ast.If)
-            and isinstance(node.test, ast.Compare)
-            and isinstance(node.test.left, ast.Name)
-            and node.test.left.id == "__name__"
-        ):
-            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
-    return lines
-
-
-def forbidden_uses(tree: ast.Module) -> list[tuple[str, int]]:
-    """Every use of a built-in cross-entropy / log-softmax / NLL, called or just referenced."""
-    defined = {
-        node.name
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    }
-    aliases: dict[str, str] = {}
-    star = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
-            for alias in node.names:
-                star = star or alias.name == "*"
-                if alias.name in FORBIDDEN:
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    # A name the learner defines (their own cross_entropy) shadows an imported one.
-    bare = {name for name in aliases if name not in defined}
-    if star:
-        bare |= FORBIDDEN - defined
-
-    def spelled(name: str) -> str:
-        original = aliases.get(name)
-        return f"{name}` (that is `{original}`)" if original and original != name else name
-
-    hits: set[tuple[str, int]] = set()
-    for dotted, line in calls_to(tree, FORBIDDEN | bare):
-        last = dotted.rsplit(".", 1)[-1]
-        if ("." in dotted and last in FORBIDDEN) or dotted in bare:
-            hits.add((spelled(dotted), line))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN:
-            hits.add((ast.unparse(node), node.lineno))
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in bare:
-            hits.add((spelled(node.id), node.lineno))
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "getattr"
-            and len(node.args) >= 2
-            and isinstance(node.args[1], ast.Constant)
-            and node.args[1].value in FORBIDDEN
-        ):
-            hits.add((f"getattr(..., {node.args[1].value!r})", node.lineno))
-    skip = main_block_lines(tree)
-    return sorted((hit for hit in hits if hit[1] not in skip), key=lambda h: (h[1], h[0]))
-
-
 @check("written_by_hand", devices="source")
 def test_written_by_hand(source):
-    found = forbidden_uses(source.tree)
+    found = uses_of(source.tree, FORBIDDEN, module="torch")
     if found:
         uses = "\n".join(f"  line {line}: `{text}`" for text, line in found)
         fail(
