@@ -257,15 +257,16 @@ def list_(ctx: click.Context, workspace: Path | None) -> None:
         score = f"{result.score:g}/{exercise.max_score}" if result else f"-/{exercise.max_score}"
         colour = terminal.COLOURS.get(status)
         click.echo(
-            f"{exercise.id:<11} {catalog.pick(exercise.title, lang):<52} "
-            f"{click.style(label, fg=colour):<12} {score}",
+            f"{exercise.id:<11} {terminal.pad(catalog.pick(exercise.title, lang), 52)} "
+            f"{click.style(terminal.pad(label, 12), fg=colour)} {score}",
             color=use_colour(),
         )
     for topic in quiz_progress(workspace):
         colour = terminal.COLOURS.get(topic.status)
         label = catalog.message(f"status_{topic.status}", lang)
         click.echo(
-            f"{topic.id:<11} {topic.title:<52} {click.style(f'{label:<12}', fg=colour)} "
+            f"{topic.id:<11} {terminal.pad(topic.title, 52)} "
+            f"{click.style(terminal.pad(label, 12), fg=colour)} "
             f"{topic.score:g}/{topic.max_score:g}",
             color=use_colour(),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 import click
@@ -23,8 +24,25 @@ def _status(status: str, lang: str) -> str:
     return catalog.message(f"status_{status}", lang)
 
 
-def _indent(text: str, prefix: str = "    ") -> str:
-    return "\n".join(prefix + line for line in strip_control(text).splitlines())
+MESSAGE_LIMIT = 1500  # characters of one learner-influenced text; the HTML report has more
+
+
+def _indent(text: str, prefix: str = "    ", lang: str = "en") -> str:
+    text = strip_control(text)
+    if len(text) > MESSAGE_LIMIT:
+        cut = len(text) - MESSAGE_LIMIT
+        text = text[:MESSAGE_LIMIT] + "\n" + catalog.message("more_characters", lang, count=cut)
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def width(text: str) -> int:
+    """Columns `text` takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """`text` followed by spaces up to `columns` terminal columns (str.ljust counts characters)."""
+    return text + " " * max(0, columns - width(text))
 
 
 def first_problem(exercise: ExerciseResult) -> CheckResult | None:
@@ -40,12 +58,15 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def exercise_lines(exercise: ExerciseResult, lang: str, file: str = "") -> list[str]:
+def exercise_lines(
+    exercise: ExerciseResult, lang: str, file: str = "", id_width: int = 11
+) -> list[str]:
     """The lines shown for one exercise."""
     colour = COLOURS.get(exercise.status, "white")
     head = (
-        f"{click.style(MARKS[exercise.status], fg=colour)} {exercise.id:<11} {exercise.title:<48} "
-        f"{click.style(f'{_status(exercise.status, lang):<12}', fg=colour, bold=True)} "
+        f"{click.style(MARKS[exercise.status], fg=colour)} {exercise.id:<{id_width}} "
+        f"{pad(strip_control(exercise.title), 48)} "
+        f"{click.style(pad(_status(exercise.status, lang), 12), fg=colour, bold=True)} "
         f"{_points(exercise.score)}/{_points(exercise.max_score)}"
     )
     lines = [head]
@@ -57,23 +78,24 @@ def exercise_lines(exercise: ExerciseResult, lang: str, file: str = "") -> list[
             )
         )
     elif exercise.status == "error" and exercise.reason:
-        lines.append(click.style(_indent(exercise.reason), fg="red"))
+        lines.append(click.style(_indent(exercise.reason, lang=lang), fg="red"))
     problem = first_problem(exercise)
     if problem is not None:
         lines.append(
             click.style(_indent(f"{problem.title or problem.name} [{problem.device}]"), bold=True)
         )
         if problem.message:
-            lines.append(_indent(problem.message, "      "))
+            lines.append(_indent(problem.message, "      ", lang))
         if problem.diagnosis:
             lines.append(
                 _indent(f"{catalog.message('diagnosis', lang)}: {problem.diagnosis}", "      ")
             )
         if problem.example:
             lines.append(_indent(f"{catalog.message('example', lang)}:", "      "))
-            lines.append(_indent(problem.example, "        "))
+            lines.append(_indent(problem.example, "        ", lang))
     if exercise.status != "passed" and exercise.hint:
-        lines.append(click.style(_indent(f"Hint: {exercise.hint}"), fg="cyan"))
+        label = catalog.message("hint", lang)
+        lines.append(click.style(_indent(f"{label}: {exercise.hint}"), fg="cyan"))
     if exercise.output and exercise.status != "passed":
         shown = exercise.output.strip().splitlines()[-5:]
         lines.append(_indent(f"{catalog.message('printed_output', lang)}:"))
@@ -91,7 +113,8 @@ def progress_line(exercises: Iterable[ExerciseResult], lang: str) -> str:
 def render(run: RunResult, lang: str, files: dict[str, str] | None = None) -> str:
     """The whole terminal report of a run."""
     files = files or {}
+    id_width = max([11, *(len(e.id) for e in run.exercises)])
     lines: list[str] = []
     for exercise in run.exercises:
-        lines.extend(exercise_lines(exercise, lang, files.get(exercise.id, "")))
+        lines.extend(exercise_lines(exercise, lang, files.get(exercise.id, ""), id_width))
     return "\n".join(lines)
