@@ -105,7 +105,7 @@ def watch(
     file_of: Callable[[str], str],
     grade_one: Callable[[str], bool],
     changes: Changes,
-    announce: Callable[[str], None],
+    announce: Callable[[str], None],  # told the file now watched
     rounds: int | None = None,
 ) -> Iterator[str]:
     """Grade the first unfinished exercise of `order`, then again after each save of its file.
@@ -122,7 +122,7 @@ def watch(
         if passed:
             position += 1
             continue
-        announce(f"Watching {file_of(current)}: save it to grade again (Ctrl-C to stop).")
+        announce(file_of(current))
         while True:
             if rounds is not None:
                 if rounds <= 0:

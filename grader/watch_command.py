@@ -74,11 +74,15 @@ def watch_(
     changes = Changes(workspace, poll=poll)
     try:
         for _ in watch(
-            ids[ids.index(start) :], lambda i: catalog.find(i).file, grade_one, changes, click.echo
+            ids[ids.index(start) :],
+            lambda i: catalog.find(i).file,
+            grade_one,
+            changes,
+            lambda file: click.echo(catalog.message("watching", lang, file=file)),
         ):
             pass
         click.echo(catalog.message("all_done", lang))
     except KeyboardInterrupt:
-        click.echo("Stopped watching.")
+        click.echo(catalog.message("stopped_watching", lang))
     finally:
         changes.close()

@@ -6,6 +6,7 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,11 @@ import pytest
 
 from grader import catalog
 from grader.run import RunOptions, grade
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -115,3 +121,22 @@ def test_reference_solution_passes(exercise: catalog.Exercise) -> None:
     assert "#" in (ROOT / "solutions" / exercise.file).read_text(), (
         "reference solutions are commented"
     )
+
+
+MESSAGE_TABLES = sorted(Path(catalog.PACKAGE_DIR).rglob("*messages*.toml"))
+
+
+@pytest.mark.parametrize("path", MESSAGE_TABLES, ids=lambda p: p.name)
+def test_message_tables_say_everything_in_every_language(path: Path) -> None:
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert set(table) == set(catalog.LANGUAGES), path
+    english = table["en"]
+    for lang, phrases in table.items():
+        assert phrases.keys() == english.keys(), (lang, english.keys() ^ phrases.keys())
+        for key, text in phrases.items():
+            assert text.strip(), (lang, key)
+            assert placeholders(text) == placeholders(english[key]), (lang, key)
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
