@@ -138,6 +138,13 @@ def test_decode_refuses_malformed_payloads(payload: bytes, says: str) -> None:
         codec.decode(payload)
 
 
+def test_decode_refuses_floods_of_small_values() -> None:
+    many = b"l" + struct.pack("<I", codec.MAX_VALUES) + b"N" * codec.MAX_VALUES
+    with pytest.raises(codec.CodecError, match="more than"):
+        codec.decode(many)
+    assert len(codec.decode(codec.encode(list(range(1000))))) == 1000
+
+
 def test_decode_normalises_invalid_booleans() -> None:
     payload = b"t\x04\x01\x00bool" + struct.pack("<QQ", 3, 3) + bytes([0, 1, 7])
     back = codec.decode(payload)

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 MAX_FRAME = 256 * 1024 * 1024
+MAX_VALUES = 1_000_000  # scalars and containers per frame (tensor elements not counted)
 _HEADER = struct.Struct(">Q")
 _SCALARS = (type(None), bool, int, float, str, bytes)
 
@@ -150,11 +151,18 @@ def _encode_tensor(tensor: torch.Tensor, out: list[bytes]) -> None:
 
 
 class _Reader:
-    """A cursor over a payload that refuses to read past its end."""
+    """A cursor over a payload that refuses to read past its end, or to build too many values."""
 
     def __init__(self, payload: bytes) -> None:
         self.view = memoryview(payload)
         self.at = 0
+        self.values = 0
+
+    def count_value(self) -> None:
+        # Bulk data travels in tensors; millions of small values are only a way to fill memory.
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise CodecError(f"more than {MAX_VALUES} values in one frame")
 
     def take(self, size: int) -> memoryview:
         end = self.at + size
@@ -171,6 +179,7 @@ class _Reader:
 def _decode(reader: _Reader, depth: int) -> Any:
     if depth > _MAX_DEPTH:
         raise CodecError(f"data nested more than {_MAX_DEPTH} levels deep")
+    reader.count_value()
     tag = bytes(reader.take(1))
     if tag == b"N":
         return None
