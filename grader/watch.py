@@ -105,13 +105,14 @@ def watch(
     file_of: Callable[[str], str],
     grade_one: Callable[[str], bool],
     changes: Changes,
-    announce: Callable[[str], None],  # told the file now watched
+    announce: Callable[[str], None],
     rounds: int | None = None,
 ) -> Iterator[str]:
     """Grade the first unfinished exercise of `order`, then again after each save of its file.
 
     `grade_one(id)` grades and shows one exercise and says whether it passed; on a pass the
-    next exercise of `order` becomes the current one. Yields the id of each exercise graded
+    next exercise of `order` becomes the current one. `announce(file)` is told each time the
+    watcher starts waiting for a save of `file`. Yields the id of each exercise graded
     (for tests); `rounds` bounds how many waits happen (None: until interrupted).
     """
     position = 0

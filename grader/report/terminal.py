@@ -17,14 +17,12 @@ COLOURS = {
     "not_started": "yellow",
     "skipped": "yellow",
 }
+MESSAGE_LIMIT = 1500  # characters of one learner-influenced text; the HTML report has more
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "not_started": "·", "skipped": "-"}
 
 
 def _status(status: str, lang: str) -> str:
     return catalog.message(f"status_{status}", lang)
-
-
-MESSAGE_LIMIT = 1500  # characters of one learner-influenced text; the HTML report has more
 
 
 def _indent(text: str, prefix: str = "    ", lang: str = "en") -> str:
