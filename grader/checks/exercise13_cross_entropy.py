@@ -260,36 +260,31 @@ moderate = st.floats(0.1, 10.0)
 large = st.floats(2.0, 4.0).map(lambda e: 10.0**e)
 
 
-def plain_case(batch, classes, scale, dtype, seed) -> tuple[Tensor, Tensor, dict]:
-    """Logits, targets and the example shown on failure."""
+def expect_plain_case(learner, device, batch, classes, scale, dtype, seed, parts) -> None:
+    """Run cross_entropy on drawn logits and targets; judge the `parts` ("loss", "grad")."""
     logits = make_logits(batch, classes, scale, dtype, seed)
     targets = make_targets(batch, classes, seed)
-    return logits, targets, {"logits": logits, "targets": targets}
+    example = {"logits": logits, "targets": targets}
+    got = call(learner, "cross_entropy", example, logits=logits, targets=targets, device=device)
+    judge(got, logits, targets, batch, general_mistakes(), example, "cross_entropy", parts)
 
 
 @check("cross_entropy_value", devices="all")
 @given(batch=sizes, classes=sizes, scale=moderate, dtype=dtypes, seed=seeds)
 def test_cross_entropy_value(learner, device, batch, classes, scale, dtype, seed):
-    logits, targets, example = plain_case(batch, classes, scale, dtype, seed)
-    got = call(learner, "cross_entropy", example, logits=logits, targets=targets, device=device)
-    judge(got, logits, targets, batch, general_mistakes(), example, "cross_entropy", ("loss",))
+    expect_plain_case(learner, device, batch, classes, scale, dtype, seed, ("loss",))
 
 
 @check("cross_entropy_gradient", devices="all")
 @given(batch=sizes, classes=sizes, scale=moderate, dtype=dtypes, seed=seeds)
 def test_cross_entropy_gradient(learner, device, batch, classes, scale, dtype, seed):
-    logits, targets, example = plain_case(batch, classes, scale, dtype, seed)
-    got = call(learner, "cross_entropy", example, logits=logits, targets=targets, device=device)
-    judge(got, logits, targets, batch, general_mistakes(), example, "cross_entropy", ("grad",))
+    expect_plain_case(learner, device, batch, classes, scale, dtype, seed, ("grad",))
 
 
 @check("cross_entropy_large_logits", devices="all")
 @given(batch=sizes, classes=sizes, scale=large, dtype=dtypes, seed=seeds)
 def test_cross_entropy_large_logits(learner, device, batch, classes, scale, dtype, seed):
-    logits, targets, example = plain_case(batch, classes, scale, dtype, seed)
-    got = call(learner, "cross_entropy", example, logits=logits, targets=targets, device=device)
-    parts = ("loss", "grad")
-    judge(got, logits, targets, batch, general_mistakes(), example, "cross_entropy", parts)
+    expect_plain_case(learner, device, batch, classes, scale, dtype, seed, ("loss", "grad"))
 
 
 @st.composite
