@@ -203,32 +203,14 @@ classifier_sizes = {
 }
 
 
-@check("seq_classifier_layers")
-@given(**classifier_sizes, seed=seeds)
-def test_seq_classifier_layers(learner, vocab, embed, hidden, classes, seed):
-    example = {"model": f"SeqClassifier({vocab}, {embed}, {hidden}, {classes})"}
-    facts = learner.probe(
-        "seq_classifier",
-        vocab_size=vocab,
-        embed_dim=embed,
-        hidden_size=hidden,
-        num_classes=classes,
-        tokens=None,
-        seed=seed,
-        device="cpu",
-    )
-    require_module(facts, example)
-    problems = layer_problems(facts, vocab, embed, hidden, classes)
-    if problems:
-        message = "\n".join(p for p, _ in problems)
-        fail(message, example=example, mistake=next((m for _, m in problems if m), None))
+def classifier_facts(
+    learner, sizes: tuple[int, int, int, int], tokens, seed: int, device: str, example: dict
+) -> dict:
+    """The seq_classifier probe's report on a SeqClassifier of `sizes`, required to be a Module.
 
-
-@check("seq_classifier_output", devices="all")
-@given(**classifier_sizes, batch=st.integers(1, 4), steps=st.integers(1, 6), seed=seeds)
-def test_seq_classifier_output(learner, device, vocab, embed, hidden, classes, batch, steps, seed):
-    tokens = torch.randint(0, vocab, (batch, steps), generator=torch.Generator().manual_seed(seed))
-    example = {"model": f"SeqClassifier({vocab}, {embed}, {hidden}, {classes})", "tokens": tokens}
+    With `tokens`, the report includes the model's output on them.
+    """
+    vocab, embed, hidden, classes = sizes
     facts = learner.probe(
         "seq_classifier",
         vocab_size=vocab,
@@ -240,6 +222,27 @@ def test_seq_classifier_output(learner, device, vocab, embed, hidden, classes, b
         device=device,
     )
     require_module(facts, example)
+    return facts
+
+
+@check("seq_classifier_layers")
+@given(**classifier_sizes, seed=seeds)
+def test_seq_classifier_layers(learner, vocab, embed, hidden, classes, seed):
+    example = {"model": f"SeqClassifier({vocab}, {embed}, {hidden}, {classes})"}
+    facts = classifier_facts(learner, (vocab, embed, hidden, classes), None, seed, "cpu", example)
+    problems = layer_problems(facts, vocab, embed, hidden, classes)
+    if problems:
+        message = "\n".join(p for p, _ in problems)
+        fail(message, example=example, mistake=next((m for _, m in problems if m), None))
+
+
+@check("seq_classifier_output", devices="all")
+@given(**classifier_sizes, batch=st.integers(1, 4), steps=st.integers(1, 6), seed=seeds)
+def test_seq_classifier_output(learner, device, vocab, embed, hidden, classes, batch, steps, seed):
+    tokens = torch.randint(0, vocab, (batch, steps), generator=torch.Generator().manual_seed(seed))
+    example = {"model": f"SeqClassifier({vocab}, {embed}, {hidden}, {classes})", "tokens": tokens}
+    sizes = (vocab, embed, hidden, classes)
+    facts = classifier_facts(learner, sizes, tokens, seed, device, example)
     output = expect_type(facts.get("output"), torch.Tensor, "model(tokens)", example)
     layers = compose(facts, tokens)
     if layers is None:
