@@ -117,8 +117,10 @@ def _precheck(
     exercise: Exercise, workspace: Path, lang: str
 ) -> tuple[ExerciseResult | None, source.SourceFacts]:
     """A verdict that needs no worker (missing, untouched, syntax error), or None."""
+    from grader.reset import stub_path
+
     path = workspace / exercise.file
-    facts = source.read(path)
+    facts = source.read(path, pristine=stub_path(exercise))
     title = catalog.pick(exercise.title, lang)
     common = {"id": exercise.id, "title": title, "max_score": exercise.max_score}
     if not facts.exists:

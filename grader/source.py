@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +62,48 @@ def _names(node: ast.stmt) -> list[str]:
     return []
 
 
-def read(path: Path) -> SourceFacts:
-    """Parse `path`: does it exist, does it compile, which names are defined, which are stubs."""
+def _without_docstrings(node: ast.AST) -> str:
+    """The code of a definition, docstrings, comments and positions left out.
+
+    Comparing this form lets a learner's copy count as untouched even where its docstrings are
+    in another language or its comments were edited.
+    """
+    node = copy.deepcopy(node)
+    for inner in ast.walk(node):
+        body = getattr(inner, "body", None)
+        if (
+            isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            inner.body = body[1:] or [ast.Pass()]
+    return ast.dump(node)
+
+
+def _definitions(path: Path | None) -> dict[str, str]:
+    """Each top-level function or class of the pristine stub at `path`, without docstrings."""
+    if path is None or not Path(path).is_file():
+        return {}
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    return {
+        node.name: _without_docstrings(node)
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+
+
+def read(path: Path, pristine: Path | None = None) -> SourceFacts:
+    """Parse `path`: does it exist, does it compile, which names are defined, which are stubs.
+
+    A definition counts as a stub when its body is `raise NotImplementedError`, or when it is
+    the same code as in `pristine` (the shipped stub): exercises whose stubs are working code
+    with a bug to fix are not started until the learner changes that code.
+    """
     path = Path(path)
     if not path.is_file():
         return SourceFacts(exists=False)
@@ -81,10 +122,12 @@ def read(path: Path) -> SourceFacts:
             exists=True, syntax_error=f"cannot be parsed: {type(exc).__name__}: {exc}"
         )
     facts = SourceFacts(exists=True, tree=tree)
+    untouched = _definitions(pristine)
     for node in tree.body:
         names = _names(node)
         facts.defined.update(names)
-        if _is_stub(node):
+        name = getattr(node, "name", None)
+        if _is_stub(node) or (name in untouched and _without_docstrings(node) == untouched[name]):
             facts.stubs.update(names)
         else:
             facts.stubs.difference_update(names)

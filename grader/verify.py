@@ -347,11 +347,12 @@ def verify(
 def _stubs(exercises: list[Exercise], folder: Path, report: Report) -> list[Shortfall]:
     """Every stub exists and reads as not started (decided from its source, no worker needed)."""
     from grader import source
+    from grader.reset import stub_path
 
     found: list[Shortfall] = []
     for exercise in exercises:
         path = Path(folder) / exercise.file
-        facts = source.read(path)
+        facts = source.read(path, pristine=stub_path(exercise))
         report.stubs += facts.exists
         if not facts.exists:
             found.append(Shortfall(exercise.id, "stub", f"missing stub file {path}"))
