@@ -4,17 +4,17 @@ PyTorch tensors and NumPy arrays can share the same memory, but only when three 
 
 1. The tensor is on the CPU. NumPy knows nothing about GPU memory: a CUDA tensor must first be
    *copied* to the host with `.cpu()` (or `.to("cpu")`).
-2. The tensor is outside the autograd graph. `t.numpy()` refuses a tensor that requires grad
-   (a model's weights, or anything computed from them), because the array could be changed
-   behind autograd's back. `t.detach()` returns a tensor that shares `t`'s data but is cut from
+2. The tensor is outside the autograd graph. While grad mode is on (the default),
+   `t.numpy()` refuses a tensor that requires grad (a model's weights, or anything computed
+   from them), because the array could be changed behind autograd's back. `t.detach()` returns a tensor that shares `t`'s data but is cut from
    the graph; `t` itself keeps requiring grad.
 3. You are fine with sharing. On the CPU, `t.detach().numpy()` is a *view* of the tensor's
    memory: writing into the array changes the tensor. Copy (`.copy()`, `np.array(...)`,
    `.clone()`) when the two must be independent.
 
-The usual spelling is `t.detach().cpu().numpy()`. The order of `detach()` and `cpu()` does not
-matter for the result (`t.cpu().detach()` also works; detaching first avoids recording the copy
-in the graph).
+Conditions 1 and 2 are two separate steps. Their order does not change the result; detaching
+first avoids recording the device copy in the graph. (`t.numpy(force=True)` also exists: it
+takes both steps for you.)
 
     >>> w = torch.ones(2, 3, requires_grad=True)
     >>> w.numpy()
@@ -25,7 +25,8 @@ in the graph).
     True
 
 Going the other way, `torch.from_numpy(a)` keeps the array's dtype (float64 stays float64,
-int32 stays int32), while `torch.Tensor(a)` and `torch.FloatTensor(a)` always give float32.
+int32 stays int32), while `torch.Tensor(a)` gives the default dtype (float32 unless
+`torch.set_default_dtype` changed it) and `torch.FloatTensor(a)` always float32.
 
 Run `grade exercise2` to check your work, `grade hint exercise2` when stuck.
 """

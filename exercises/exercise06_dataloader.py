@@ -17,7 +17,17 @@ the samples of a batch into tensors with its `collate_fn`.
 
 Worker processes receive the dataset *pickled* on Windows and macOS (and on Linux from Python
 3.14): store only picklable things in it (tensors, lists, numbers), never a lambda, a generator
-or an open file.
+or an open file. There the workers are *spawned*: each starts a fresh Python that imports your
+script, so a script that iterates a loader with `num_workers > 0` must keep that code under
+`if __name__ == "__main__":`, or every worker would start the training again (an error).
+
+More about workers: `persistent_workers=True` keeps them alive between epochs instead of
+starting them anew for each one. Each worker seeds torch, `random` and NumPy's global
+generator with its own seed (a base seed drawn from the main process's torch generator, plus
+the worker id), so `torch.manual_seed` or a seeded `generator=` makes a run reproducible. A
+generator object kept in the dataset (say `np.random.default_rng(0)` made in `__init__`) is
+copied into every worker instead, and all workers then draw the same numbers: reseed it in a
+`worker_init_fn` from `torch.utils.data.get_worker_info().seed`.
 
 Sequences of different lengths cannot be stacked; a `collate_fn` pads them to a common length:
 
@@ -28,6 +38,8 @@ Sequences of different lengths cannot be stacked; a `collate_fn` pads them to a 
             [8, 0, 0]])
     >>> lengths, labels
     (tensor([3, 1]), tensor([1, 0]))
+
+Keep the lengths: a model must know where each padded row really ends (exercise 12).
 
 Run `grade exercise6` to check your work, `grade hint exercise6` when stuck.
 """

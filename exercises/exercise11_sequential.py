@@ -13,8 +13,9 @@ and call `seq.add_module(name, layer)` for each layer. A plain Python list or an
 `nn.ModuleList` holds layers too, but neither can be called on an input.
 
 Batch normalization has *parameters* (weight, bias: learned by the optimizer) and *buffers*
-(running_mean, running_var, num_batches_tracked: updated by forward passes in training mode,
-used in evaluation mode). Both are in the `state_dict`; `parameters()` lists only the first
+(running_mean, running_var, num_batches_tracked: updated by forward passes in training mode;
+evaluation mode uses the running mean and variance, while num_batches_tracked only counts the
+training batches, for a momentum of None). Both are in the `state_dict`; `parameters()` lists only the first
 kind, `buffers()` the second.
 
 Run `grade exercise11` to check your work, `grade hint exercise11` when stuck.

@@ -29,6 +29,15 @@ LSTM's `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`.
     >>> nn.LSTMCell(4, 3)(torch.rand(2, 4))[0].shape
     torch.Size([2, 3])
 
+Real batches are *padded* (exercise 6): sentences of different lengths, filled with id 0 on the
+right. Then `output[:, -1]` of a short sentence is the state after the padding, not after its
+last real token. Two ways out: keep the lengths and pick each row's state at step
+`length - 1`, or hand the LSTM a `nn.utils.rnn.pack_padded_sequence(x, lengths,
+batch_first=True, enforce_sorted=False)`, which skips the padding, so `h_n` is each sentence's
+state after its last real token. `nn.Embedding(vocab_size, dim, padding_idx=0)` keeps the
+padding id's vector at zero and gives it no gradient. (In this exercise every sequence is
+full length, so the last step is the last real step.)
+
 Run `grade exercise12` to check your work, `grade hint exercise12` when stuck.
 """
 

@@ -14,7 +14,8 @@ def train_step(
     targets: Tensor,
 ) -> float:
     """Do one full training step on one batch and return its loss as a Python float."""
-    # backward() adds into .grad, so anything left there (last step, other work) goes first.
+    # backward() adds into .grad. A function cannot assume it starts clean, so whatever was
+    # left there (another loop's last step, other work) is cleared first.
     optimizer.zero_grad()
     loss = loss_fn(model(inputs), targets)
     loss.backward()

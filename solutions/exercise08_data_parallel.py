@@ -1,4 +1,4 @@
-"""Exercise 8 · What DataParallel does, by hand (reference solution)."""
+"""Exercise 8 · Data parallelism by hand: one loss per replica (reference solution)."""
 
 import copy
 from collections.abc import Callable
@@ -36,8 +36,11 @@ def data_parallel_grads(
         # touches the original model, as on a separate GPU.
         replica = copy.deepcopy(model)
         loss_fn(replica(x_chunk), y_chunk).backward()
-        # The chunk's loss is a mean over len(x_chunk) rows; the whole batch's loss is a mean
-        # over `total` rows, so this chunk contributes len(x_chunk) / total of its gradient.
+        # Each replica computes its own loss, as each DDP process does (nn.DataParallel instead
+        # computes one loss on the gathered outputs, and a plain sum of the replicas' gradients
+        # is then right). This chunk's loss is a mean over len(x_chunk) rows; the whole batch's
+        # loss is a mean over `total` rows, so it contributes len(x_chunk) / total of its
+        # gradient.
         weight = len(x_chunk) / total
         for name, p in replica.named_parameters():
             if p.grad is not None:

@@ -106,7 +106,7 @@ def test_reset_speaks_chinese(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("GRADE_LANG", "zh")
     workspace = workspace_with(tmp_path, "mine = 1\n")
     result = invoke("reset", "exercise1", "--workspace", str(workspace))
-    assert result.exit_code == 0 and "已恢复为初始存根" in result.output, result.output
+    assert result.exit_code == 0 and "已恢复为初始练习模板" in result.output, result.output
 
 
 def test_a_private_folder_stub_is_preferred(tmp_path: Path, monkeypatch) -> None:

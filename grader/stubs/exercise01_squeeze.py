@@ -4,6 +4,9 @@ Models take *batches*: a tensor whose first dimension counts the examples. A sin
 shape (C, H, W) must become a batch of one, (1, C, H, W), before it goes into a model, and the
 model's answer for that batch of one loses its batch dimension again afterwards.
 
+In PyTorch dimension 0 is the batch: images are (B, C, H, W), channels second. (Some cheat
+sheets call dimension 0 "the channels"; that holds only for one image without its batch.)
+
     >>> image = torch.rand(3, 32, 32)
     >>> add_batch_dim(image).shape
     torch.Size([1, 3, 32, 32])

@@ -1,14 +1,14 @@
 """Exercise 3 · The training step.
 
-Every PyTorch training loop repeats the same five moves for each batch, in this order:
+Every PyTorch training loop repeats the same five moves for each batch:
 
-    optimizer.zero_grad()               # 1. clear the gradients left by the previous step
-    outputs = model(inputs)             # 2. forward: run the model, recording the graph
-    loss = loss_fn(outputs, targets)    # 3. loss: one number that says how wrong it is
-    loss.backward()                     # 4. backward: d loss / d parameter, into each p.grad
-    optimizer.step()                    # 5. update: every parameter moves against its .grad
+1. clear the gradients left by earlier work (the optimizer has a method for it);
+2. forward: run the model on the inputs, which records the graph;
+3. loss: one number that says how wrong the outputs are;
+4. backward: d loss / d parameter, into each parameter's `.grad`;
+5. update: the optimizer moves every parameter against its `.grad`.
 
-Why step 1? `loss.backward()` does not *replace* `p.grad`: it *adds* the new gradient to
+Why move 1? `loss.backward()` does not *replace* `p.grad`: it *adds* the new gradient to
 whatever is already there. That is useful on purpose (summing gradients over several small
 batches), but in a normal loop it means that without `zero_grad()` the second step is pushed by
 the gradients of the first and second batch together, the third by all three, and so on: the
@@ -21,9 +21,12 @@ model takes ever larger steps in stale directions.
     tensor([4.])
 
 Why this order? `optimizer.step()` reads `p.grad`, so it must come after `backward()`; and
-`backward()` needs the loss from this step's forward pass. Clearing comes first so that nothing
-left in `.grad` from earlier work (the previous step, or a gradient computed for something else)
-leaks into this step.
+`backward()` needs the loss from this step's forward pass. Where the clearing goes is a choice:
+many loops (and cheat sheets) write backward, step, then zero_grad at the end, and in a loop
+that starts with clean gradients that is exactly equivalent, since every backward still finds
+`.grad` empty. `train_step` clears first only because it is a function that cannot assume
+clean gradients: whatever was left in `.grad` before the call (another loop's last step, a
+gradient computed for something else) must not leak into this step.
 
 An *epoch* is one pass over the whole data set: one training step per batch. Layers such as
 Dropout and BatchNorm behave differently while training, so the model is switched into training
@@ -47,8 +50,8 @@ def train_step(
 ) -> float:
     """Do one full training step on one batch and return its loss as a Python float.
 
-    In order: clear old gradients, forward (`model(inputs)`), loss (`loss_fn(outputs,
-    targets)`), backward, update (`optimizer.step()`). The model may arrive with gradients
+    The five moves, in order: clear old gradients, forward, loss, backward, update. The
+    model may arrive with gradients
     already in `.grad` (from an earlier step or from other work): clear them first, so that the
     update uses this batch's gradients only. Calling `train_step` k times must move the
     parameters exactly as k correct steps do.

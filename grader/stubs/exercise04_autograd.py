@@ -17,11 +17,16 @@ Three things to know:
 
 * `y.backward()` adds (accumulates) d y / d leaf into `leaf.grad` of every leaf that requires
   grad; `torch.autograd.grad(y, leaf)` returns the gradient instead and touches no `.grad`.
-* After a backward pass the graph's saved tensors are freed; a second `backward()` through the
-  same graph raises "Trying to backward through the graph a second time" unless the earlier
-  calls passed `retain_graph=True`.
-* `x.detach()` is the same data without history; `.requires_grad_()` makes a tensor a leaf that
-  records operations.
+* Some operations save tensors for their backward (`y * y` saves `y`), and a backward pass
+  frees them. A second `backward()` through such a graph raises "Trying to backward through
+  the graph a second time" unless the earlier calls passed `retain_graph=True`. (A graph that
+  saved nothing, like that of `(x + 1).sum()`, goes back twice without complaint: do not rely
+  on it.)
+* `x.detach()` is a new tensor that shares `x`'s memory but has no history (and no `.grad`):
+  not a copy. It is a leaf; `.requires_grad_()` then turns on recording for it, so that
+  operations on it build a graph back to it.
+* TensorFlow 1 built a static graph first and ran it later; TensorFlow 2, like PyTorch, runs
+  eagerly by default (its `tf.function` compiles a graph, as `torch.compile` does here).
 
 Run `grade exercise4` to check your work, `grade hint exercise4` when stuck.
 """

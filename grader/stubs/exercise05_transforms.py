@@ -9,9 +9,18 @@ values in a small range around 0. `torchvision.transforms` (imported as `T`) cha
     T.CenterCrop(224)      the middle 224 x 224 pixels
     T.ToTensor()           PIL uint8 (H, W, C) in 0..255  ->  float32 (C, H, W) in [0, 1]
     T.Normalize(m, s)      (x - m) / s per channel: with m = s = 0.5, [0, 1] -> [-1, 1]
+    T.Pad(p, fill)         adds p pixels of colour `fill` on every side (or (left, top,
+                           right, bottom) when p is a tuple of four)
+    T.ToPILImage()         float (C, H, W) in [0, 1] -> PIL image; it does NOT undo Normalize
     T.Compose([...])       applies the steps in order
 
 Order matters: resizing and cropping work on PIL images, Normalize only on float tensors.
+(`T.Scale`, still in old tutorials and cheat sheets, was removed long ago: it is `T.Resize`.)
+
+`torchvision.transforms.v2` is the recommended API for new code: the same classes, which also
+transform bounding boxes and masks along with the image. There `v2.ToTensor` is deprecated;
+write `v2.ToImage()` followed by `v2.ToDtype(torch.float32, scale=True)`. This exercise uses
+the classic `T`, which every tutorial shows and v2 follows.
 
     >>> img = Image.new("RGB", (300, 200), (255, 0, 128))    # PIL sizes are (width, height)
     >>> x = eval_transform(224)(img)
@@ -43,10 +52,9 @@ def eval_transform(size: int = 224) -> Callable[[Image.Image], Tensor]:
     `size` x `size`; convert to a float32 tensor in [0, 1]; normalize each channel with mean 0.5
     and std 0.5, giving values in [-1, 1].
 
-    The result must equal, within 1e-6, what
-    `T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor(), T.Normalize(MEAN, STD)])`
-    gives, for images of every size: wide, tall, 1 pixel thin, or smaller than `size`.
-    (So resize the PIL image, as T.Resize does, before converting it to a tensor.)
+    The result must equal, within 1e-6, what torchvision's own transforms for these four
+    steps give, for images of every size: wide, tall, 1 pixel thin, or smaller than `size`.
+    (Resizing a PIL image and resizing a tensor round differently: resize before converting.)
     """
     raise NotImplementedError
 

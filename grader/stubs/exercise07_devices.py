@@ -6,10 +6,15 @@ methods with the same name behave differently:
     >>> model = nn.Linear(3, 1)
     >>> model.to(device)          # a Module moves *in place* (and returns itself)
     >>> x = torch.rand(4, 3)
-    >>> x.to(device)              # a Tensor does NOT move: this returns a new tensor...
+    >>> x.to(device)              # a Tensor does NOT move: this returns a tensor on device...
     >>> x = x.to(device)          # ...which you must keep
 
-`x.cuda()` is `x.to("cuda")` hard-coded: it fails on a machine without a GPU. Write code that
+(When `x` is already on `device` with that dtype, `x.to(device)` returns `x` itself, not a
+copy.) There is no `model.gpu()`, whatever some cheat sheets say: it is `model.to(device)` or
+`model.cuda()`.
+
+`x.cuda()` is `x.to("cuda")` hard-coded: it moves to the *current* CUDA device (GPU 0 unless
+`torch.cuda.set_device` chose another), and fails on a machine without a GPU. Write code that
 takes the device as an argument, so the same code runs on a CPU, a GPU or anything else
 (PyTorch even has a "meta" device that stores shapes but no data).
 

@@ -1,7 +1,8 @@
 """Exercise 9 · Writing an nn.Module.
 
 A layer is a class that inherits from `nn.Module`. Its `__init__` first calls
-`super().__init__()` (which sets up the module's bookkeeping), then creates its learnable
+`super().__init__()` (which sets up the module's bookkeeping; `super(MyLayer, self).__init__()`
+in older code is the same call, spelled the Python 2 way), then creates its learnable
 tensors as `nn.Parameter`s and assigns them to attributes. Assigning an `nn.Parameter` to an
 attribute *registers* it: from then on
 

@@ -1,7 +1,7 @@
 """Exercise 10 · Convolution, pooling, normalization, dropout.
 
 A convolution slides a kernel over the image. Along one side of `size` pixels, with `padding`
-zeros added on *both* ends, a kernel of `kernel` taps spread `dilation` pixels apart covers
+zeros added on *both* ends, a kernel of `kernel` elements spread `dilation` pixels apart covers
 `dilation * (kernel - 1) + 1` pixels, and it moves `stride` pixels at a time. The output side
 counts how many whole positions fit; a last, partial position is dropped:
 
@@ -23,7 +23,12 @@ differently in the two modes of a model:
   BatchNorm normalizes with the statistics of the current batch and updates its running
   averages;
 * evaluation mode (`model.eval()`): Dropout does nothing; BatchNorm uses its running averages,
-  so one image's output no longer depends on the rest of the batch and a batch of one works.
+  so one image's output no longer depends on the rest of the batch.
+
+In training mode BatchNorm needs more than one value per channel to compute a variance: a batch
+of one image of 4 x 4 pixels is fine (16 values per channel), while a batch of one after global
+pooling, (1, C, 1, 1), or a (1, C) input to BatchNorm1d raises "Expected more than 1 value per
+channel when training". In evaluation mode any batch works.
 
 Run `grade exercise10` to check your work, `grade hint exercise10` when stuck.
 """

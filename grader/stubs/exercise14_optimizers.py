@@ -4,12 +4,14 @@ An optimizer holds a list of *parameter groups*: dicts with a list of parameters
 "params" and that group's settings ("lr", "momentum", ...). Settings not given for a group
 come from the optimizer's `defaults`, which are the keyword arguments of its constructor:
 
-    >>> opt = torch.optim.SGD(
-    ...     [{"params": net.features.parameters()},
-    ...      {"params": net.head.parameters(), "lr": 0.1}],
-    ...     lr=0.001)
-    >>> [group["lr"] for group in opt.param_groups]
-    [0.001, 0.1]
+    >>> a, b = nn.Linear(2, 2), nn.Linear(2, 1)
+    >>> opt = torch.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.1}],
+    ...                       lr=0.001, momentum=0.9)
+    >>> [(group["lr"], group["momentum"]) for group in opt.param_groups]
+    [(0.001, 0.9), (0.1, 0.9)]
+
+The first argument is positional (its name is `params`): `optim.SGD(param=...)`, as some cheat
+sheets write it, is a TypeError.
 
 Fine-tuning a pretrained network often uses a tiny learning rate for the pretrained feature
 extractor and a larger one for the new classifier on top. Every `opt.step()` reads each
