@@ -63,6 +63,7 @@ class Exercise:
     checks: tuple[CheckSpec, ...]
     mistakes: dict = field(default_factory=dict)
     preload: tuple[str, ...] = ()
+    mistake_hints: dict = field(default_factory=dict)
 
     @property
     def number(self) -> int:
@@ -86,18 +87,85 @@ class Exercise:
                 return spec
         raise KeyError(f"{self.id} has no check {check_id!r} in the catalog")
 
-    def hint(self, level: int, lang: str = "en") -> str:
-        """Hint number `level` (1-based, clamped to the last one)."""
-        hints = self.hints.get(lang) or self.hints["en"]
+    @property
+    def ladders(self) -> dict[str, dict]:
+        """Hint ladders by function name, in catalog order.
+
+        A catalog may give one ladder for the whole exercise (`hints.en = [...]`, the form of
+        older private catalogs): it is then the ladder of every function, under the name "".
+        """
+        if isinstance(self.hints.get("en"), list):
+            return {"": self.hints}
+        return {name: ladder for name, ladder in self.hints.items() if isinstance(ladder, dict)}
+
+    def function_of(self, check_id: str) -> str:
+        """The function a check exercises: so that a failure gets that function's hints.
+
+        A ladder's `checks` list names its checks explicitly; otherwise the api name that the
+        check id starts with (compared without case and underscores: `smallcnn_shapes` is
+        SmallCNN's); otherwise the first ladder.
+        """
+        ladders = self.ladders
+        for name, ladder in ladders.items():
+            if check_id in ladder.get("checks", ()):
+                return name
+        squashed = check_id.replace("_", "").lower()
+        named = [n for n in ladders if n and squashed.startswith(n.replace("_", "").lower())]
+        if named:
+            return max(named, key=len)
+        return next(iter(ladders), "")
+
+    def _ladder(self, function: str | None, lang: str) -> list[str]:
+        ladders = self.ladders
+        ladder = ladders.get(function or "") or next(iter(ladders.values()))
+        return ladder.get(lang) or ladder["en"]
+
+    def hint(self, level: int, lang: str = "en", function: str | None = None) -> str:
+        """Hint number `level` (1-based, clamped) of `function`'s ladder (default: the first)."""
+        hints = self._ladder(function, lang)
         return hints[max(0, min(level, len(hints)) - 1)]
 
-    def hint_count(self) -> int:
-        """How many hints this exercise has."""
-        return len(self.hints["en"])
+    def hint_count(self, function: str | None = None) -> int:
+        """How many hints the ladder of `function` (default: the first) has."""
+        return len(self._ladder(function, "en"))
+
+    def mistake_hint(self, mistake_id: str, lang: str = "en") -> str:
+        """The hint that belongs to a named mistake, or "" when it has none of its own."""
+        text = self.mistake_hints.get(mistake_id)
+        return pick(text, lang) if text else ""
 
     def mistake(self, mistake_id: str, lang: str = "en") -> str:
         """The diagnosis text for a named mistake."""
         return pick(self.mistakes[mistake_id], lang)
+
+
+def hint_problems(exercise: Exercise) -> list[str]:
+    """What is wrong with an exercise's hint ladders and mistake hints ([] when nothing)."""
+    found: list[str] = []
+    ladders = exercise.ladders
+    if not ladders:
+        found.append("no hints (hints.FUNCTION.en, or hints.en for the whole exercise)")
+    for name, ladder in ladders.items():
+        where = f"hints.{name}." if name else "hints."
+        if not isinstance(ladder.get("en"), list) or not ladder["en"]:
+            found.append(f"no English hints ({where}en)")
+        for key, hints in ladder.items():
+            if key == "checks":
+                unknown = sorted(set(hints) - {c.id for c in exercise.checks})
+                if unknown:
+                    found.append(f"{where}checks names unknown checks {unknown}")
+            elif key not in LANGUAGES:
+                found.append(f"hints in unknown language {key!r} (known: {LANGUAGES})")
+            elif not isinstance(hints, list) or not all(
+                isinstance(h, str) and h.strip() for h in hints
+            ):
+                found.append(f"an empty hint in {where}{key}")
+    for mistake_id, text in exercise.mistake_hints.items():
+        if mistake_id not in exercise.mistakes:
+            found.append(f"mistake_hints.{mistake_id} is not a named mistake")
+        if not isinstance(text, dict) or not str(text.get("en", "")).strip():
+            found.append(f"mistake_hints.{mistake_id} has no English text")
+    return found
 
 
 def _require(entry: dict, key: str, kind: type, where: str) -> object:
@@ -128,6 +196,7 @@ def _exercise(entry: dict) -> Exercise:
         ),
         mistakes=dict(entry.get("mistakes", {})),
         preload=tuple(entry.get("preload", [])),
+        mistake_hints=dict(entry.get("mistake_hints", {})),
     )
 
 
@@ -148,25 +217,47 @@ def load(path: Path = CATALOG_FILE) -> tuple[Exercise, ...]:
 def checks_root() -> Path | None:
     """An instructor's private checks folder (`$GRADE_CHECKS`, set by `grade --checks DIR`).
 
-    It holds `catalog.toml`, `checks/`, `probes/` (and optionally `quiz/bank.toml`), which take
-    the place of the shipped ones, so a students' repository need not contain them.
+    It is a layer over the shipped exercises: whatever it holds for an exercise (a catalog
+    entry, `checks/<file>`, `probes/<file>`, corpus, quiz topics) takes the place of the shipped
+    one, and everything it does not hold is inherited, so a folder may override one exercise.
     """
     root = os.environ.get("GRADE_CHECKS")
     return Path(root).resolve() if root else None
 
 
 def catalog_path() -> Path:
-    """The catalog in use: `$GRADE_CATALOG`, a private checks folder's, or the shipped one."""
+    """The top catalog layer: `$GRADE_CATALOG`, a private checks folder's, or the shipped one."""
     if os.environ.get("GRADE_CATALOG"):
         return Path(os.environ["GRADE_CATALOG"])
     root = checks_root()
-    return root / "catalog.toml" if root else CATALOG_FILE
+    if root and (root / "catalog.toml").is_file():
+        return root / "catalog.toml"
+    return CATALOG_FILE
+
+
+@cache
+def layered(path: Path) -> tuple[Exercise, ...]:
+    """The shipped exercises with those of the catalog at `path` put in their place (by id).
+
+    A private entry replaces the shipped entry of the same id as a whole; new ids are added.
+    """
+    mine = {e.id: e for e in load(CATALOG_FILE)}
+    mine.update({e.id: e for e in load(Path(path))})
+    return tuple(sorted(mine.values(), key=lambda e: e.number))
 
 
 def checks_dir() -> Path:
-    """Where the hidden check modules are: a private checks folder's, or the shipped ones."""
+    """Where the hidden check modules of the top layer are: a private folder's, or the shipped."""
     root = checks_root()
-    return root / "checks" if root else PACKAGE_DIR / "checks"
+    return root / "checks" if root and (root / "checks").is_dir() else PACKAGE_DIR / "checks"
+
+
+def checks_file(stem: str, folder: Path | None = None) -> Path:
+    """The check module of the exercise file `stem`: in `folder` (default: the private
+    layer) when it is there, else the shipped one, so a private folder overrides per exercise."""
+    top = Path(folder) if folder is not None else checks_dir()
+    mine = top / f"{stem}.py"
+    return mine if mine.is_file() else PACKAGE_DIR / "checks" / f"{stem}.py"
 
 
 def probes_for(exercise: Exercise) -> str:
@@ -178,8 +269,12 @@ def probes_for(exercise: Exercise) -> str:
 
 
 def exercises() -> tuple[Exercise, ...]:
-    """The exercises of the catalog in use."""
-    return load(catalog_path())
+    """The exercises in use: `$GRADE_CATALOG` alone, else the shipped ones under any private
+    layer's entries."""
+    if os.environ.get("GRADE_CATALOG"):
+        return load(Path(os.environ["GRADE_CATALOG"]))
+    path = catalog_path()
+    return load(path) if path == CATALOG_FILE else layered(path)
 
 
 def preloads(chosen: tuple[Exercise, ...] | list[Exercise] | None = None) -> tuple[str, ...]:

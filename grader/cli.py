@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from grader import catalog, options, progress, results
+from grader import catalog, hints, options, progress, results
 from grader.classroom_command import class_
 from grader.instructor_commands import init_ci, reset, verify
 from grader.options import grading_options, report_options
@@ -115,11 +115,12 @@ def cli(ctx: click.Context, lang: str | None, checks_root: Path | None) -> None:
 def use_private_checks(ctx: click.Context, root: Path) -> None:
     """Point the whole grader at a private checks folder; a usage error if it is incomplete."""
     root = root.resolve()
-    missing = [name for name in ("catalog.toml", "checks") if not (root / name).exists()]
-    if missing:
+    from grader.ci_kit import missing_private_parts
+
+    if missing_private_parts(root):
         raise click.BadParameter(
-            f"{str(root)!r} has no {' or '.join(missing)}: a private checks "
-            "folder holds catalog.toml, checks/ and probes/.",
+            f"{str(root)!r} holds none of catalog.toml, checks/, probes/, quiz/bank.toml: a "
+            "private checks folder overrides the shipped exercises with what it holds.",
             ctx,
             param_hint="'--checks'",
         )
@@ -217,10 +218,12 @@ def check(
 
 def _add_hint_levels(run: results.RunResult, workspace: Path, lang: str) -> None:
     for exercise_result in run.exercises:
-        if exercise_result.status != "passed":
-            exercise = catalog.find(exercise_result.id)
-            level = max(1, progress.hint_level(workspace, exercise.id))
-            exercise_result.hint = f"({level}/{exercise.hint_count()}) {exercise.hint(level, lang)}"
+        exercise_result.hint = hints.choose(
+            catalog.find(exercise_result.id),
+            exercise_result,
+            lang,
+            lambda key: progress.hint_level(workspace, key),
+        )
 
 
 def _echo_next(run: results.RunResult | None, lang: str) -> None:
@@ -278,33 +281,60 @@ def list_(ctx: click.Context, workspace: Path | None) -> None:
 @click.argument("exercise_id")
 @click.option("--level", type=click.IntRange(min=1), default=None, help="Show hint number N.")
 @click.option(
+    "--function",
+    "function",
+    default=None,
+    help="The function to get a hint for (default: the one that failed first last time).",
+)
+@click.option(
     "--workspace",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder with your exercise files (default: the project's exercises/).",
 )
 @click.pass_context
-def hint(ctx: click.Context, exercise_id: str, level: int | None, workspace: Path | None) -> None:
+def hint(
+    ctx: click.Context,
+    exercise_id: str,
+    level: int | None,
+    function: str | None,
+    workspace: Path | None,
+) -> None:
     """Show the next hint for EXERCISE_ID (each call shows one more)."""
     lang = ctx.obj["lang"]
     try:
         exercise = catalog.find(exercise_id)
     except LookupError as exc:
         raise click.UsageError(f"{exc} Try 'grade list'.", ctx) from None
-    count = exercise.hint_count()
+    workspace = resolve_workspace(ctx, workspace)
+    named = [name for name in exercise.ladders if name]
+    if function is not None and function not in named:
+        choices = ", ".join(named) or "none: one ladder for the whole exercise"
+        raise click.BadParameter(
+            f"{exercise.id} has no function {function!r} (its functions: {choices}).",
+            ctx,
+            param_hint="'--function'",
+        )
+    if function is None:
+        last = progress.last_run(workspace)
+        mine = [e for e in last.exercises if e.id == exercise.id] if last else []
+        function = hints.focus(exercise, mine[0] if mine else None)[0]
+    count = exercise.hint_count(function)
     if level is not None and level > count:
         raise click.BadParameter(
             f"{exercise.id} has {count} hints, not {level}.", ctx, param_hint="'--level'"
         )
-    workspace = resolve_workspace(ctx, workspace)
-    seen = progress.hint_level(workspace, exercise.id)
+    key = hints.level_key(exercise, function)
+    seen = progress.hint_level(workspace, key)
     shown = level if level is not None else min(seen + 1, count)
+    name = f" ({function})" if function else ""
     click.echo(
-        f"{catalog.message('next_hint', lang, level=shown, count=count)}: {exercise.hint(shown, lang)}"
+        f"{catalog.message('next_hint', lang, level=shown, count=count)}{name}: "
+        f"{exercise.hint(shown, lang, function)}"
     )
     if level is None and seen >= count:
         click.echo(catalog.message("no_more_hints", lang, id=exercise.id))
-    progress.set_hint_level(workspace, exercise.id, max(seen, shown))
+    progress.set_hint_level(workspace, key, max(seen, shown))
 
 
 cli.add_command(report)

@@ -104,6 +104,27 @@ def exercise_status(checks: list[CheckResult]) -> tuple[str, str]:
     return "failed", ""
 
 
+def problems(exercise: ExerciseResult) -> list[CheckResult]:
+    """Every check to fix, most urgent first: errors, then failures; one entry per check.
+
+    A check that failed on two devices is one thing to fix, so only its first entry is kept.
+    """
+    ranked: list[CheckResult] = []
+    seen: set[str] = set()
+    for wanted in ("error", "failed"):
+        for c in exercise.checks:
+            if c.status == wanted and c.name not in seen:
+                seen.add(c.name)
+                ranked.append(c)
+    return ranked
+
+
+def first_problem(exercise: ExerciseResult) -> CheckResult | None:
+    """The check to fix first: the first error, else the first failure."""
+    ranked = problems(exercise)
+    return ranked[0] if ranked else None
+
+
 def to_dict(run: RunResult) -> dict[str, Any]:
     """The documented JSON form of a run."""
     return {

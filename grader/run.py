@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader import catalog, source
+from grader import catalog, hints, notebook, source
 from grader.catalog import Exercise
 from grader.results import (
     CheckResult,
@@ -119,7 +119,7 @@ def _precheck(
     """A verdict that needs no worker (missing, untouched, syntax error), or None."""
     from grader.reset import stub_path
 
-    path = workspace / exercise.file
+    path = notebook.learner_path(workspace, exercise.file)  # the .py, else a notebook
     facts = source.read(path, pristine=stub_path(exercise))
     title = catalog.pick(exercise.title, lang)
     common = {"id": exercise.id, "title": title, "max_score": exercise.max_score}
@@ -219,7 +219,8 @@ def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int
 
     from grader.plugin import GraderPlugin
 
-    paths = [str(checks_dir / f"{m}.py") for m in modules]
+    # Per exercise: the private layer's module where it has one, else the shipped one.
+    paths = [str(catalog.checks_file(m, checks_dir)) for m in modules]
     for module, path in zip(modules, paths, strict=True):
         # A same-named check module from another folder (another private checks folder used
         # earlier in this process) would make pytest refuse to import this one.
@@ -272,7 +273,7 @@ def grade_batch(
 ) -> dict[str, ExerciseResult]:
     """Grade exercises that need their checks run, in this process, in one pytest session."""
     from grader.plugin import Session
-    from grader.sandbox.proxy import ImportFailed, Learner, WorkerLost
+    from grader.sandbox.proxy import BadAnswer, ImportFailed, Learner, WorkerLost
 
     workspace = Path(options.workspace).resolve()
     hide = hidden_paths(workspace, options.checks_dir, options.hide)
@@ -280,47 +281,53 @@ def grade_batch(
     learners: dict[str, Learner] = {}
     sources: dict[str, source.SourceFacts] = {}
     begun: dict[str, float] = {}
-    for exercise in exercises:
-        begun[exercise.id] = time.monotonic()
-        learner = Learner(
-            workspace / exercise.file,
-            exercise.stem,
-            catalog.probes_for(exercise),
-            options.limits,
-            cuda=cuda,
-            hide=hide,
-        )
-        try:
-            learner.start()
-        except (ImportFailed, WorkerLost) as exc:
-            learner.close()
-            reason = (
-                _import_error(exercise, exc.info)
-                if isinstance(exc, ImportFailed)
-                else f"{exc.reason}: {exc.detail}"
+    # Whatever happens below (a grader bug included), no worker outlives this function.
+    try:
+        for exercise in exercises:
+            begun[exercise.id] = time.monotonic()
+            learner = Learner(
+                notebook.learner_path(workspace, exercise.file),
+                exercise.stem,
+                catalog.probes_for(exercise),
+                options.limits,
+                cuda=cuda,
+                hide=hide,
             )
-            verdicts[exercise.id] = ExerciseResult(
-                status="error",
-                reason=reason,
-                output=learner.output()[:OUTPUT_KEPT],
-                **_common(exercise, options.lang),
-            )
-            continue
-        learners[exercise.stem] = learner
-        sources[exercise.stem] = source.read(workspace / exercise.file)
-    session = Session(
-        learners=learners,
-        sources=sources,
-        devices=devices_for(options.device),
-        cuda_available=cuda,
-        max_examples=options.max_examples,
-    )
-    if learners:
-        try:
-            run_checks(session, list(learners), options.checks_dir, options.seed)
-        finally:
-            for learner in learners.values():
+            try:
+                learner.start()
+            except (ImportFailed, WorkerLost, BadAnswer) as exc:
                 learner.close()
+                reason = (
+                    _import_error(exercise, exc.info)
+                    if isinstance(exc, ImportFailed)
+                    else f"{exc.reason}: {exc.detail}"
+                    if isinstance(exc, WorkerLost)
+                    else f"protocol: {exc}"
+                )
+                verdicts[exercise.id] = ExerciseResult(
+                    status="error",
+                    reason=reason,
+                    output=learner.output()[:OUTPUT_KEPT],
+                    **_common(exercise, options.lang),
+                )
+                continue
+            except BaseException:
+                learner.close()
+                raise
+            learners[exercise.stem] = learner
+            sources[exercise.stem] = source.read(notebook.learner_path(workspace, exercise.file))
+        session = Session(
+            learners=learners,
+            sources=sources,
+            devices=devices_for(options.device),
+            cuda_available=cuda,
+            max_examples=options.max_examples,
+        )
+        if learners:
+            run_checks(session, list(learners), options.checks_dir, options.seed)
+    finally:
+        for learner in learners.values():
+            learner.close()
     for exercise in exercises:
         if exercise.id in verdicts:
             continue
@@ -384,14 +391,19 @@ def grade(options: RunOptions) -> RunResult:
     workspace = Path(options.workspace).resolve()
     verdicts: dict[str, ExerciseResult] = {}
     todo: list[Exercise] = []
+    notes: list[str] = []
     for exercise in options.exercises:
-        verdict, _ = _precheck(exercise, workspace, options.lang)
+        verdict, facts = _precheck(exercise, workspace, options.lang)
+        notes.extend(facts.notes)
         if verdict is None:
             todo.append(exercise)
         else:
             verdicts[exercise.id] = verdict
     if todo:
         verdicts.update(_check(options, todo))
+    for exercise in options.exercises:
+        # The first rung of the ladder of what failed; the CLI raises it to the learner's level.
+        verdicts[exercise.id].hint = hints.choose(exercise, verdicts[exercise.id], options.lang)
     isolated, why_not = isolation.available()
     return RunResult(
         exercises=[verdicts[e.id] for e in options.exercises],
@@ -400,7 +412,7 @@ def grade(options: RunOptions) -> RunResult:
         torch_version=installed_torch_version(),
         grader_version=__version__,
         duration=round(time.monotonic() - started, 3),
-        notes=[] if isolated else [why_not],
+        notes=([] if isolated else [why_not]) + notes,
     )
 
 

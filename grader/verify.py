@@ -98,16 +98,7 @@ def default_folders(project: Path) -> Folders:
 
 def entry_shortfalls(exercise: Exercise) -> list[Shortfall]:
     """Missing learner-facing text or points in one catalog entry."""
-    found: list[str] = []
-    if not isinstance(exercise.hints.get("en"), list) or not exercise.hints["en"]:
-        found.append("no English hints (hints.en)")
-    for lang, hints in exercise.hints.items():
-        if lang not in catalog.LANGUAGES:
-            found.append(f"hints in unknown language {lang!r} (known: {catalog.LANGUAGES})")
-        elif not isinstance(hints, list) or not all(
-            isinstance(h, str) and h.strip() for h in hints
-        ):
-            found.append(f"an empty hint in hints.{lang}")
+    found: list[str] = catalog.hint_problems(exercise)
     if not str(exercise.title.get("en", "")).strip():
         found.append("no English title")
     if not exercise.concepts:

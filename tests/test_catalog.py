@@ -60,9 +60,8 @@ def test_ids_and_files_are_unique() -> None:
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_entry_is_complete(exercise: catalog.Exercise) -> None:
-    assert exercise.hints["en"] and all(h.strip() for h in exercise.hints["en"]), "a hint is empty"
-    for lang, hints in exercise.hints.items():
-        assert lang in catalog.LANGUAGES and all(h.strip() for h in hints), lang
+    assert catalog.hint_problems(exercise) == []
+    assert set(exercise.ladders) == set(exercise.api), "one hint ladder per function"
     assert exercise.title.get("en", "").strip() and exercise.concepts
     assert exercise.checks and all(c.points > 0 and c.title.get("en") for c in exercise.checks)
     assert len({c.id for c in exercise.checks}) == len(exercise.checks)

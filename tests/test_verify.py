@@ -70,7 +70,7 @@ def test_a_complete_private_folder_verifies(tmp_path: Path, monkeypatch) -> None
 
 def test_every_shortfall_is_a_line(tmp_path: Path, monkeypatch) -> None:
     text = catalog_entries("exercise1", "exercise2")
-    first_hint = text.split("hints.en = [\n", 1)[1].split("\n", 1)[0]
+    first_hint = text.split(".en = [\n", 1)[1].split("\n", 1)[0]
     text = text.replace(first_hint, '  "  ",', 1)
     root = private_folder(tmp_path, text)
     shutil.copy(CORPUS / "mistake_squeeze_all.py", root / "solutions" / SQUEEZE)
@@ -85,7 +85,7 @@ def test_every_shortfall_is_a_line(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     expected = [
-        "exercise1: catalog: an empty hint in hints.en",
+        "exercise1: catalog: an empty hint in hints.add_batch_dim.en",
         "exercise1: stub: ",
         "exercise1: reference: failed with ",
         "exercise1: reference: check remove_batch_dim_shape [cpu] failed",

@@ -17,8 +17,7 @@ from typing import Any
 import jinja2
 
 from grader import catalog
-from grader.report.terminal import first_problem
-from grader.results import CheckResult, ExerciseResult, RunResult, write_atomic
+from grader.results import CheckResult, ExerciseResult, RunResult, first_problem, write_atomic
 
 if sys.version_info >= (3, 11):
     import tomllib

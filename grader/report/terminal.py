@@ -8,7 +8,13 @@ from collections.abc import Iterable
 import click
 
 from grader import catalog
-from grader.results import CheckResult, ExerciseResult, RunResult, strip_control
+from grader.results import (
+    CheckResult,
+    ExerciseResult,
+    RunResult,
+    problems,
+    strip_control,
+)
 
 COLOURS = {
     "passed": "green",
@@ -43,13 +49,18 @@ def pad(text: str, columns: int) -> str:
     return text + " " * max(0, columns - width(text))
 
 
-def first_problem(exercise: ExerciseResult) -> CheckResult | None:
-    """The check to fix first: the first error, else the first failure."""
-    for wanted in ("error", "failed"):
-        for c in exercise.checks:
-            if c.status == wanted:
-                return c
-    return None
+def _one_line(check: CheckResult, lang: str) -> str:
+    """A further failing check in one line: its title, and the misconception when one is named."""
+    mark = MARKS["error" if check.status == "error" else "failed"]
+    named = f" [{check.mistake}]" if check.mistake else ""
+    return f"{mark} {check.title or check.name}{named}"
+
+
+def _passed_line(exercise: ExerciseResult, lang: str) -> str:
+    """'N of M checks passed', counting each check once whatever the devices it ran on."""
+    ran = {c.name for c in exercise.checks if c.status != "skipped"}
+    bad = {c.name for c in exercise.checks if c.status in ("failed", "error")}
+    return catalog.message("checks_passed", lang, passed=len(ran - bad), total=len(ran))
 
 
 def _points(value: float) -> str:
@@ -77,7 +88,8 @@ def exercise_lines(
         )
     elif exercise.status == "error" and exercise.reason:
         lines.append(click.style(_indent(exercise.reason, lang=lang), fg="red"))
-    problem = first_problem(exercise)
+    ranked = problems(exercise)
+    problem = ranked[0] if ranked else None
     if problem is not None:
         lines.append(
             click.style(_indent(f"{problem.title or problem.name} [{problem.device}]"), bold=True)
@@ -91,6 +103,11 @@ def exercise_lines(
         if problem.example:
             lines.append(_indent(f"{catalog.message('example', lang)}:", "      "))
             lines.append(_indent(problem.example, "        ", lang))
+    if len(ranked) > 1:
+        lines.append(_indent(catalog.message("also_to_fix", lang, count=len(ranked) - 1)))
+        lines.extend(_indent(_one_line(c, lang), "      ") for c in ranked[1:])
+    if ranked:
+        lines.append(_indent(_passed_line(exercise, lang)))
     if exercise.status != "passed" and exercise.hint:
         label = catalog.message("hint", lang)
         lines.append(click.style(_indent(f"{label}: {exercise.hint}"), fg="cyan"))
