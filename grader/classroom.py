@@ -93,12 +93,13 @@ def student_ids(submissions: Path) -> list[str]:
 
 
 def learner_files(workspace: Path) -> list[Path]:
-    """The student's Python files at the top of their workspace, sorted by name."""
-    return sorted(p for p in Path(workspace).glob("*.py") if p.is_file())
+    """The student's Python files and notebooks at the top of their workspace, sorted by name."""
+    found = [*Path(workspace).glob("*.py"), *Path(workspace).glob("*.ipynb")]
+    return sorted(p for p in found if p.is_file())
 
 
 def content_hash(workspace: Path) -> str:
-    """sha256 over the sorted names and bytes of the workspace's *.py files."""
+    """sha256 over the sorted names and bytes of the workspace's *.py and *.ipynb files."""
     digest = hashlib.sha256()
     for path in learner_files(workspace):
         name = path.name.encode("utf-8", "surrogateescape")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from grader import catalog, hints, options, progress, results
+from grader import catalog, hints, notebook, options, progress, results
 from grader.classroom_command import class_
 from grader.instructor_commands import init_ci, reset, verify
 from grader.options import grading_options, report_options
@@ -205,7 +205,7 @@ def check(
     if json_path == "-":
         click.echo(results.to_json(run), nl=False)
     else:
-        files = {e.id: str(workspace / e.file) for e in exercises}
+        files = {e.id: str(notebook.learner_path(workspace, e.file)) for e in exercises}
         for note in run.notes:
             click.echo(f"note: {note}", err=True)
         click.echo(terminal.render(run, lang, files), color=use_colour())

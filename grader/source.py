@@ -7,6 +7,8 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import notebook
+
 MAX_SOURCE_BYTES = 1024 * 1024
 
 
@@ -20,6 +22,7 @@ class SourceFacts:
     defined: set[str] = field(default_factory=set)
     stubs: set[str] = field(default_factory=set)
     tree: ast.Module | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. notebook lines that are not Python
 
     def not_started(self, api: tuple[str, ...]) -> bool:
         """Whether every API name is still the untouched `raise NotImplementedError` stub."""
@@ -107,7 +110,15 @@ def read(path: Path, pristine: Path | None = None) -> SourceFacts:
     path = Path(path)
     if not path.is_file():
         return SourceFacts(exists=False)
-    data = path.read_bytes()
+    notes: list[str] = []
+    if notebook.is_notebook(path):  # its code cells, as the module the worker will import
+        try:
+            program = notebook.python_source(path)
+        except notebook.NotebookError as exc:
+            return SourceFacts(exists=True, syntax_error=f"not a readable notebook: {exc}")
+        data, notes = program.text.encode("utf-8"), program.notes
+    else:
+        data = path.read_bytes()
     if len(data) > MAX_SOURCE_BYTES:
         return SourceFacts(
             exists=True, syntax_error=f"the file is larger than {MAX_SOURCE_BYTES} bytes"
@@ -115,13 +126,16 @@ def read(path: Path, pristine: Path | None = None) -> SourceFacts:
     try:
         tree = ast.parse(data, filename=path.name)
     except SyntaxError as exc:
-        message = f"{exc.msg} ({path.name}, line {exc.lineno})"
+        where = f"line {exc.lineno}"
+        if notebook.is_notebook(path):
+            where = notebook.locate(data.decode("utf-8"), exc.lineno)
+        message = f"{exc.msg} ({path.name}, {where})"
         return SourceFacts(exists=True, syntax_error=message, syntax_line=exc.lineno)
     except (ValueError, RecursionError, MemoryError) as exc:
         return SourceFacts(
             exists=True, syntax_error=f"cannot be parsed: {type(exc).__name__}: {exc}"
         )
-    facts = SourceFacts(exists=True, tree=tree)
+    facts = SourceFacts(exists=True, tree=tree, notes=notes)
     untouched = _definitions(pristine)
     for node in tree.body:
         names = _names(node)

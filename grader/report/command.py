@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader import catalog, progress
+from grader import catalog, notebook, progress
 from grader.report.gradescope import write_gradescope
 from grader.report.html import phrase, write_html
 from grader.report.junit import write_junit
@@ -20,10 +20,12 @@ def read_sources(workspace: Path, run: RunResult) -> dict[str, str]:
     sources: dict[str, str] = {}
     for exercise in run.exercises:
         try:
-            path = Path(workspace) / catalog.find(exercise.id).file
-            if path.is_file() and path.stat().st_size <= SOURCE_LIMIT:
+            path = notebook.learner_path(Path(workspace), catalog.find(exercise.id).file)
+            if notebook.is_notebook(path):  # the module its cells define: the lines checks cite
+                sources[exercise.id] = notebook.python_source(path).text[:SOURCE_LIMIT]
+            elif path.is_file() and path.stat().st_size <= SOURCE_LIMIT:
                 sources[exercise.id] = path.read_text(encoding="utf-8", errors="replace")
-        except (LookupError, catalog.CatalogError, OSError):
+        except (LookupError, catalog.CatalogError, OSError, notebook.NotebookError):
             continue
     return sources
 

@@ -305,7 +305,16 @@ def enter(config: dict) -> None:
 
 
 def copy_learner_file(source: Path, tmpdir: str) -> str:
-    """Copy the learner's file into the worker's folder; the path the worker imports."""
+    """Copy the learner's file into the worker's folder; the path the worker imports.
+
+    A notebook arrives as the Python module its code cells define (`grader.notebook`).
+    """
+    if source.suffix == ".ipynb":
+        from grader import notebook
+
+        target = os.path.join(tmpdir, source.stem + ".py")
+        notebook.write_python(source, Path(target))
+        return target
     target = os.path.join(tmpdir, source.name)
     shutil.copyfile(source, target)
     return target
