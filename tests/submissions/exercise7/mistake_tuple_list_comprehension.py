@@ -1,0 +1,21 @@
+# expect: failed mistake=tuple_became_list
+import torch
+
+
+def pick_device():
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def to_device(obj, device):
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {k: to_device(v, device) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_device(v, device) for v in obj]
+    return obj
+
+
+def prepare(model, batch, device):
+    model.to(device)
+    return model, to_device(batch, device)

@@ -1,0 +1,38 @@
+"""Advice that works: each 'advice applied' sibling in the corpus is a named mistake, fixed as told.
+
+`tests/submissions/exerciseN/alt_advice_<mistake>.py` is a mistake file of the corpus with its
+diagnosis applied literally; tests/test_submissions.py grades it, and it must pass. Here: that
+every such sibling belongs to a named mistake that the corpus also holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader import catalog, verify
+
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+SIBLINGS = sorted(SUBMISSIONS.glob("exercise*/alt_advice_*.py"))
+
+
+def test_the_corpus_holds_advice_siblings() -> None:
+    assert len(SIBLINGS) >= 4
+
+
+@pytest.mark.parametrize("path", SIBLINGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_an_advice_sibling_applies_the_diagnosis_of_a_corpus_mistake(path: Path) -> None:
+    exercise = catalog.find(path.parent.name)
+    mistake = path.stem.removeprefix("alt_advice_")
+    assert mistake in exercise.mistakes, f"{path.name}: {mistake!r} is not a named mistake"
+    status, _ = verify.expectation(path)
+    assert status == "passed", path.name
+    mistaken = [
+        p
+        for p in path.parent.glob("mistake_*.py")
+        if verify.expectation(p)[1].get("mistake") == mistake
+    ]
+    assert mistaken, f"{path.name}: no corpus file shows the mistake {mistake!r}"
+    named = path.read_text(encoding="utf-8").splitlines()[1]
+    assert any(p.name in named for p in mistaken), f"{path.name}: line 2 names the file it fixes"
