@@ -28,6 +28,8 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 QUIZ_FILE = "quiz.json"
+# A question left blank: a check that was not run (its results status), never a wrong answer.
+UNANSWERED = "skipped"
 ID_PREFIX = "quiz:"
 
 
@@ -85,7 +87,7 @@ def judge(item: Item, answer: Any) -> Item:
     if isinstance(item.key, keys.KeyFailure):
         item.status = "error"
     elif given is None:
-        item.status = "failed"
+        item.status = "unanswered"
     else:
         item.status = "passed" if keys.same(item.question, item.key, given) else "failed"
     return item
@@ -217,7 +219,7 @@ def check_answers(bank: Bank, answers: AnswersFile, questions: list[Question]) -
 
 
 def grade_answers(items: list[Item], answers: AnswersFile) -> list[Item]:
-    """Grade each item from the file (missing answers count as not answered)."""
+    """Grade each item from the file (a missing or blank answer is unanswered, not wrong)."""
     for item in items:
         judge(item, answers.answers.get(item.question.id, ""))
     return items
@@ -230,7 +232,9 @@ def report_lines(bank: Bank, items: list[Item], lang: str) -> list[str]:
         score, total = f"{result.score:g}", f"{result.max_score:g}"
         lines.append(bank.phrase("topic_score", lang, title=result.title, score=score, total=total))
         for check in result.checks:
-            if check.status != "passed":
+            if check.status == UNANSWERED:
+                lines.append(click.style(f"  · {check.name}: {check.message}", fg="yellow"))
+            elif check.status != "passed":
                 lines.append(click.style(f"  ✗ {check.name}: {check.example}", fg="red"))
                 lines.append(f"    {bank.phrase('why', lang)}: {check.message}")
     return lines
@@ -275,40 +279,67 @@ def quiz_results(bank: Bank, items: list[Item], lang: str = "en") -> list[Exerci
         if not mine:
             continue
         checks = [_check(bank, item, lang) for item in mine]
-        status, reason = results.exercise_status(checks)
-        found.append(
-            ExerciseResult(
-                id=ID_PREFIX + topic.id,
-                title=pick(topic.title, lang),
-                status=status,
-                reason=reason,
-                score=sum(c.points for c in checks),
-                max_score=float(len(checks)),
-                checks=checks,
-            )
-        )
+        found.append(topic_result(ID_PREFIX + topic.id, pick(topic.title, lang), checks))
     return found
+
+
+def topic_result(topic_id: str, title: str, checks: list[CheckResult]) -> ExerciseResult:
+    """A topic's verdict from its questions' checks.
+
+    Unanswered questions earn nothing but are not wrong: a topic with no answer is not
+    started, one whose answers are all right but incomplete is not finished (not_started, never
+    failed); only a wrong answer fails it.
+    """
+    answered = [c for c in checks if c.status != UNANSWERED]
+    if not answered:
+        status, reason = "not_started", ""
+    else:
+        status, reason = results.exercise_status(answered)
+        if status == "passed" and len(answered) < len(checks):
+            status = "not_started"
+    return ExerciseResult(
+        id=topic_id,
+        title=title,
+        status=status,
+        reason=reason,
+        score=sum(c.points for c in checks),
+        max_score=float(len(checks)),
+        checks=checks,
+    )
 
 
 def _check(bank: Bank, item: Item, lang: str) -> CheckResult:
     """One question's verdict as a check: the explanation is the message of a wrong answer."""
     passed = item.status == "passed"
+    if item.status == "unanswered":
+        return CheckResult(
+            name=item.question.id,
+            device="any",
+            status=UNANSWERED,
+            max_points=1.0,
+            title=_title(item, lang),
+            message=bank.phrase("not_answered", lang),
+        )
     if item.status == "error":
         message = bank.phrase("cannot_grade", lang, reason=item.key.message)
     else:
         message = "" if passed else item.variant.explain(lang)
     given = item.given or bank.phrase("not_answered", lang)
-    title = " ".join(item.variant.prompt(lang).split())
     return CheckResult(
         name=item.question.id,
         device="any",
         status=item.status,
         points=1.0 if passed else 0.0,
         max_points=1.0,
-        title=title if len(title) <= 120 else title[:119] + "…",
+        title=_title(item, lang),
         message=message,
         example="" if passed else f"{bank.phrase('your_given', lang)}: {given}",
     )
+
+
+def _title(item: Item, lang: str) -> str:
+    title = " ".join(item.variant.prompt(lang).split())
+    return title if len(title) <= 120 else title[:119] + "…"
 
 
 def quiz_run(bank: Bank, items: list[Item], seed: int, lang: str = "en") -> RunResult:
@@ -341,9 +372,21 @@ def quiz_progress(workspace: Path) -> list[ExerciseResult]:
 
 
 def remember_quiz(workspace: Path, run: RunResult) -> Path:
-    """Merge this run's topics into the workspace's quiz results, written atomically."""
+    """Merge this run's topics into the workspace's quiz results, written atomically.
+
+    An unanswered question keeps the answered result it had before: leaving a blank in an
+    answers file never erases what was answered earlier.
+    """
     merged = {e.id: e for e in quiz_progress(workspace)}
-    merged.update({e.id: e for e in run.exercises})
+    for topic in run.exercises:
+        earlier = {c.name: c for c in merged[topic.id].checks} if topic.id in merged else {}
+        checks = [
+            earlier[c.name]
+            if c.status == UNANSWERED and earlier.get(c.name, c).status != UNANSWERED
+            else c
+            for c in topic.checks
+        ]
+        merged[topic.id] = topic_result(topic.id, topic.title, checks)
     stored = RunResult(
         exercises=list(merged.values()),
         seed=run.seed,
