@@ -6,8 +6,9 @@ PyTorch tensors and NumPy arrays can share the same memory, but only when three 
    *copied* to the host with `.cpu()` (or `.to("cpu")`).
 2. The tensor is outside the autograd graph. While grad mode is on (the default),
    `t.numpy()` refuses a tensor that requires grad (a model's weights, or anything computed
-   from them), because the array could be changed behind autograd's back. `t.detach()` returns a tensor that shares `t`'s data but is cut from
-   the graph; `t` itself keeps requiring grad.
+   from them), because the array could be changed behind autograd's back. `t.detach()`
+   returns a tensor that shares `t`'s data but is cut from the graph; `t` itself keeps
+   requiring grad.
 3. You are fine with sharing. On the CPU, `t.detach().numpy()` is a *view* of the tensor's
    memory: writing into the array changes the tensor. Copy (`.copy()`, `np.array(...)`,
    `.clone()`) when the two must be independent.

@@ -13,7 +13,7 @@ Python code actually did this time, so ifs and loops on tensor values just work:
     >>> gradient(f, x)                # here y = 8x (three doublings): d/dx sum(64 x^2) = 128 x
     tensor([128., 256.])
 
-Three things to know:
+Four things to know:
 
 * `y.backward()` adds (accumulates) d y / d leaf into `leaf.grad` of every leaf that requires
   grad; `torch.autograd.grad(y, leaf)` returns the gradient instead and touches no `.grad`.

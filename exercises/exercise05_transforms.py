@@ -15,12 +15,6 @@ values in a small range around 0. `torchvision.transforms` (imported as `T`) cha
     T.Compose([...])       applies the steps in order
 
 Order matters: resizing and cropping work on PIL images, Normalize only on float tensors.
-(`T.Scale`, still in old tutorials and cheat sheets, was removed long ago: it is `T.Resize`.)
-
-`torchvision.transforms.v2` is the recommended API for new code: the same classes, which also
-transform bounding boxes and masks along with the image. There `v2.ToTensor` is deprecated;
-write `v2.ToImage()` followed by `v2.ToDtype(torch.float32, scale=True)`. This exercise uses
-the classic `T`, which every tutorial shows and v2 follows.
 
     >>> img = Image.new("RGB", (300, 200), (255, 0, 128))    # PIL sizes are (width, height)
     >>> x = eval_transform(224)(img)
@@ -30,6 +24,12 @@ the classic `T`, which every tutorial shows and v2 follows.
 Training uses *random* transforms (data augmentation): every epoch sees a slightly different
 crop of each image, sometimes mirrored. They draw from torch's random number generator, so
 `torch.manual_seed(0)` makes a run reproducible.
+
+`torchvision.transforms.v2` is the recommended API for new code: the same classes, which also
+transform bounding boxes and masks along with the image. There `v2.ToTensor` is deprecated;
+write `v2.ToImage()` followed by `v2.ToDtype(torch.float32, scale=True)`. This exercise uses
+the classic `T`, which every tutorial shows and v2 follows. (`T.Scale`, still found in old
+tutorials and cheat sheets, was removed long ago: it is `T.Resize`.)
 
 Run `grade exercise5` to check your work, `grade hint exercise5` when stuck.
 """

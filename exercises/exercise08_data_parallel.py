@@ -64,14 +64,14 @@ def data_parallel_grads(
     y: Tensor,
     n_replicas: int,
 ) -> dict[str, Tensor]:
-    """The gradient of `loss_fn(model(x), y)`, computed the DataParallel way.
+    """The gradient of `loss_fn(model(x), y)`, computed data-parallel, one loss per replica.
 
     Split `x` and `y` with `split_batch(..., n_replicas)`, make one replica of `model` per chunk
     (`copy.deepcopy`), run forward and backward of each chunk on its own replica, and combine
-    the replicas' gradients into the gradient of the loss on the whole batch. Each replica computes
-    its own loss on its own chunk, as each process of DDP does, and `loss_fn` averages over its
-    batch (like `nn.MSELoss()` or `nn.CrossEntropyLoss()`): weigh each replica's gradient by
-    its share of the batch.
+    the replicas' gradients into the gradient of the loss on the whole batch. Each replica
+    computes its own loss on its own chunk, as each process of DDP does, and `loss_fn` averages
+    over its batch (like `nn.MSELoss()` or `nn.CrossEntropyLoss()`): weigh each replica's
+    gradient by its share of the batch.
 
     Return `{name: gradient}` for every name of `model.named_parameters()`, each gradient a
     tensor of that parameter's shape. `model` itself is left exactly as it was: its parameter

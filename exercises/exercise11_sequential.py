@@ -10,13 +10,15 @@ become the keys of the model's `state_dict` (the parameters and buffers you save
 Layers passed one by one (or unpacked from a list) are named by position: '0', '1', '2'. To
 choose names, pass an `OrderedDict` of name -> layer, or start from an empty `nn.Sequential()`
 and call `seq.add_module(name, layer)` for each layer. A plain Python list or an
-`nn.ModuleList` holds layers too, but neither can be called on an input.
+`nn.ModuleList` holds layers too, but neither can be called on an input; and a plain list
+assigned to a module's attribute registers nothing (its layers' parameters are missing from
+`parameters()`, `state_dict()` and `.to()`), while an `nn.ModuleList` registers them.
 
 Batch normalization has *parameters* (weight, bias: learned by the optimizer) and *buffers*
 (running_mean, running_var, num_batches_tracked: updated by forward passes in training mode;
 evaluation mode uses the running mean and variance, while num_batches_tracked only counts the
-training batches, for a momentum of None). Both are in the `state_dict`; `parameters()` lists only the first
-kind, `buffers()` the second.
+training batches, for a momentum of None). Both are in the `state_dict`; `parameters()` lists
+only the first kind, `buffers()` the second.
 
 Run `grade exercise11` to check your work, `grade hint exercise11` when stuck.
 """

@@ -27,6 +27,11 @@ The gradient of the mean loss with respect to the logits is (softmax(logits) - o
 you get it for free from autograd, as long as the loss is computed with torch operations on
 `logits` (no `.item()`, no `torch.tensor(...)` around the result).
 
+`nn.CrossEntropyLoss` does the softmax itself: give it the logits, never `softmax(logits)`
+(that would squash the scores twice and train slowly). Its targets are int64 class indices of
+shape (B,), not a (B, 1) column and not floats (float targets of shape (B, C) are read as
+class probabilities, a different thing).
+
 Run `grade exercise13` to check your work, `grade hint exercise13` when stuck.
 """
 

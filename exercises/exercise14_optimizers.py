@@ -10,8 +10,8 @@ come from the optimizer's `defaults`, which are the keyword arguments of its con
     >>> [(group["lr"], group["momentum"]) for group in opt.param_groups]
     [(0.001, 0.9), (0.1, 0.9)]
 
-The first argument is positional (its name is `params`): `optim.SGD(param=...)`, as some cheat
-sheets write it, is a TypeError.
+The first argument is named `params` (and usually passed by position): `optim.SGD(param=...)`,
+as some cheat sheets write it, is a TypeError.
 
 Fine-tuning a pretrained network often uses a tiny learning rate for the pretrained feature
 extractor and a larger one for the new classifier on top. Every `opt.step()` reads each

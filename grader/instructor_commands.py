@@ -215,9 +215,9 @@ def reset(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, yes:
         )
     for exercise in chosen:
         try:
-            changed, backup = resetting.reset(workspace, exercise)
+            changed, backup = resetting.reset(workspace, exercise, lang=lang)
         except FileNotFoundError:
-            path = resetting.stub_path(exercise)
+            path = resetting.stub_path(exercise, lang)
             raise click.ClickException(
                 phrase("reset_no_stub", lang, id=exercise.id, path=path)
             ) from None

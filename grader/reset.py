@@ -14,13 +14,19 @@ STUBS_DIR = catalog.PACKAGE_DIR / "stubs"
 BACKUPS = "backups"
 
 
-def stub_path(exercise: Exercise) -> Path:
-    """The pristine stub: a private checks folder's (stubs/ or exercises/), else the shipped one."""
+def stub_path(exercise: Exercise, lang: str = "en") -> Path:
+    """The pristine stub: a private checks folder's (stubs/ or exercises/), else the shipped one.
+
+    The stubs are the main teaching text, so each folder may hold a translation in `<lang>/`
+    (same code, docstrings and comments in that language); English is the fallback.
+    """
     root = catalog.checks_root()
-    if root is not None:
-        for folder in ("stubs", "exercises"):
-            if (root / folder / exercise.file).is_file():
-                return root / folder / exercise.file
+    folders = [root / "stubs", root / "exercises"] if root is not None else []
+    for folder in [*folders, STUBS_DIR]:
+        names = [f"{lang}/{exercise.file}", exercise.file] if lang != "en" else [exercise.file]
+        for name in names:
+            if (folder / name).is_file():
+                return folder / name
     return STUBS_DIR / exercise.file
 
 
@@ -53,21 +59,28 @@ def forget(workspace: Path, exercise_id: str) -> None:
 
 
 def reset(
-    workspace: Path, exercise: Exercise, now: float | None = None
+    workspace: Path, exercise: Exercise, now: float | None = None, lang: str = "en"
 ) -> tuple[bool, Path | None]:
     """Restore the stub of `exercise` in `workspace`: whether the file changed, and its backup.
 
+    The stub is written in `lang` where a translation exists (English otherwise). An untouched
+    stub in another language is replaced without a backup: it holds no work of the learner.
     FileNotFoundError when the grader has no stub for it (an incomplete installation).
     """
-    stub = stub_path(exercise)
-    pristine = stub.read_bytes()
+    pristine = stub_path(exercise, lang).read_bytes()
+    untouched = {pristine} | {
+        path.read_bytes()
+        for path in (stub_path(exercise, other) for other in catalog.LANGUAGES)
+        if path.is_file()
+    }
     target = Path(workspace) / exercise.file
+    current = target.read_bytes() if target.is_file() else None
     backup = None
-    if target.is_file() and target.read_bytes() != pristine:
+    if current is not None and current not in untouched:
         backup = backup_path(workspace, exercise, now)
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, backup)
-    changed = backup is not None or not target.is_file()
+    changed = current != pristine
     if changed:
         results.write_atomic(target, pristine.decode("utf-8"))
     forget(workspace, exercise.id)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader import catalog, progress
+from grader import reset as resetting
 from grader.instructor_commands import reset
 from grader.reset import STUBS_DIR, backup_path
 from grader.reset import reset as reset_exercise
@@ -120,3 +121,32 @@ def test_a_private_folder_stub_is_preferred(tmp_path: Path, monkeypatch) -> None
     result = invoke("reset", "exercise1", "--workspace", str(workspace))
     assert result.exit_code == 0, result.output
     assert "instructor's own stub" in (workspace / SQUEEZE).read_text()
+
+
+def test_reset_in_chinese_writes_the_chinese_stub(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GRADE_LANG", "zh")
+    workspace = workspace_with(tmp_path, (STUBS_DIR / SQUEEZE).read_text())
+    result = invoke("reset", "exercise1", "--workspace", str(workspace))
+    assert result.exit_code == 0, result.output
+    written = (workspace / SQUEEZE).read_text(encoding="utf-8")
+    assert written == (STUBS_DIR / "zh" / SQUEEZE).read_text(encoding="utf-8")
+    assert "练习 1" in written
+    # The untouched English stub held no work: nothing to back up.
+    assert not (workspace / ".grade" / "backups").exists()
+
+
+def test_a_private_folder_without_a_translation_gives_its_english_stub(
+    tmp_path: Path, monkeypatch
+) -> None:
+    private = tmp_path / "private"
+    (private / "stubs").mkdir(parents=True)
+    (private / "catalog.toml").write_text((ROOT / "grader" / "catalog.toml").read_text())
+    (private / "checks").mkdir()
+    (private / "stubs" / SQUEEZE).write_text('"""The instructor\'s own stub."""\n')
+    monkeypatch.setenv("GRADE_CHECKS", str(private))
+    exercise = catalog.find("exercise1")
+    assert resetting.stub_path(exercise, "zh") == private / "stubs" / SQUEEZE
+    (private / "stubs" / "zh").mkdir()
+    (private / "stubs" / "zh" / SQUEEZE).write_text('"""教师自己的练习模板。"""\n')
+    assert resetting.stub_path(exercise, "zh") == private / "stubs" / "zh" / SQUEEZE
+    assert resetting.stub_path(exercise, "en") == private / "stubs" / SQUEEZE

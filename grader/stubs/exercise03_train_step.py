@@ -57,8 +57,8 @@ def train_step(
     parameters exactly as k correct steps do.
 
     Return the loss of this batch, computed before the update, as a plain `float`
-    (`loss.item()`), not the loss tensor: a tensor keeps its whole graph alive and cannot be
-    summed up cheaply.
+    (`loss.item()`), not the loss tensor: a tensor keeps this step's graph nodes alive, and
+    summing loss tensors over an epoch chains every step's nodes into one growing graph.
     """
     raise NotImplementedError
 

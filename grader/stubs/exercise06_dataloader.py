@@ -17,9 +17,10 @@ the samples of a batch into tensors with its `collate_fn`.
 
 Worker processes receive the dataset *pickled* on Windows and macOS (and on Linux from Python
 3.14): store only picklable things in it (tensors, lists, numbers), never a lambda, a generator
-or an open file. There the workers are *spawned*: each starts a fresh Python that imports your
-script, so a script that iterates a loader with `num_workers > 0` must keep that code under
-`if __name__ == "__main__":`, or every worker would start the training again (an error).
+or an open file. On Windows and macOS the workers are *spawned*: each starts a fresh Python
+that imports your script, so a script that iterates a loader with `num_workers > 0` must keep
+that code under `if __name__ == "__main__":`, or every worker would start the training again
+(an error).
 
 More about workers: `persistent_workers=True` keeps them alive between epochs instead of
 starting them anew for each one. Each worker seeds torch, `random` and NumPy's global
