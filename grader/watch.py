@@ -102,32 +102,44 @@ class Changes:
 
 def watch(
     order: list[str],
+    start: str,
     file_of: Callable[[str], str],
     grade_one: Callable[[str], bool],
     changes: Changes,
     announce: Callable[[str], None],
     rounds: int | None = None,
+    regrading: Callable[[str, str], None] = lambda exercise_id, file: None,
 ) -> Iterator[str]:
-    """Grade the first unfinished exercise of `order`, then again after each save of its file.
+    """Grade `start`, then whichever exercise of `order` has its file saved, on every save.
 
     `grade_one(id)` grades and shows one exercise and says whether it passed; on a pass the
-    next exercise of `order` becomes the current one. `announce(file)` is told each time the
-    watcher starts waiting for a save of `file`. Yields the id of each exercise graded
-    (for tests); `rounds` bounds how many waits happen (None: until interrupted).
+    exercise after it in `order` is graded next. `announce(file)` is told each time the watcher
+    starts waiting, with the file graded last; `regrading(id, file)` each time a save of `file`
+    makes it grade `id` (the learner may be editing any exercise, not the one shown last).
+    Yields the id of each exercise graded (for tests); `rounds` bounds how many waits happen
+    (None: until interrupted).
     """
-    position = 0
-    while position < len(order):
-        current = order[position]
+    by_file = {file_of(exercise_id): exercise_id for exercise_id in order}
+    current = start
+    while True:
         passed = grade_one(current)
         yield current
-        if passed:
-            position += 1
+        if passed and order.index(current) + 1 < len(order):
+            current = order[order.index(current) + 1]
             continue
+        if passed:
+            return
         announce(file_of(current))
         while True:
             if rounds is not None:
                 if rounds <= 0:
                     return
                 rounds -= 1
-            if file_of(current) in changes.wait(3600 if rounds is None else 1.0):
+            saved = changes.wait(3600 if rounds is None else 1.0)
+            if file_of(current) in saved:
                 break
+            others = [by_file[name] for name in sorted(saved) if name in by_file]
+            if others:
+                current = others[-1]
+                break
+        regrading(current, file_of(current))

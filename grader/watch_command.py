@@ -37,7 +37,7 @@ def watch_(
     seed: int,
     timeout: float,
 ) -> None:
-    """Re-grade the exercise you are editing each time you save it; move on when it passes."""
+    """Re-grade the exercise whose file you save, each time; move on when it passes."""
     from grader.cli import _add_hint_levels, resolve_ids, resolve_workspace, use_colour
     from grader.run import RunOptions, grade
     from grader.sandbox import zygote
@@ -74,11 +74,15 @@ def watch_(
     changes = Changes(workspace, poll=poll)
     try:
         for _ in watch(
-            ids[ids.index(start) :],
+            ids,
+            start,
             lambda i: catalog.find(i).file,
             grade_one,
             changes,
             lambda file: click.echo(catalog.message("watching", lang, file=file)),
+            regrading=lambda i, file: click.echo(
+                catalog.message("regrading", lang, file=file, id=i)
+            ),
         ):
             pass
         click.echo(catalog.message("all_done", lang))
