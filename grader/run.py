@@ -134,7 +134,12 @@ def _precheck(
             status="error", reason=reason, hint=exercise.hint(1, lang), **common
         ), facts
     if facts.not_started(exercise.api):
-        return ExerciseResult(status="not_started", hint=exercise.hint(1, lang), **common), facts
+        reason = ""
+        if facts.unchanged & set(exercise.api):
+            reason = catalog.message("not_started_unchanged", lang, file=path)
+        return ExerciseResult(
+            status="not_started", reason=reason, hint=exercise.hint(1, lang), **common
+        ), facts
     return None, facts
 
 

@@ -21,6 +21,7 @@ class SourceFacts:
     syntax_line: int | None = None
     defined: set[str] = field(default_factory=set)
     stubs: set[str] = field(default_factory=set)
+    unchanged: set[str] = field(default_factory=set)
     tree: ast.Module | None = None
     notes: list[str] = field(default_factory=list)  # e.g. notebook lines that are not Python
 
@@ -141,10 +142,16 @@ def read(path: Path, pristine: Path | None = None) -> SourceFacts:
         names = _names(node)
         facts.defined.update(names)
         name = getattr(node, "name", None)
-        if _is_stub(node) or (name in untouched and _without_docstrings(node) == untouched[name]):
+        same = name in untouched and _without_docstrings(node) == untouched[name]
+        if _is_stub(node) or same:
             facts.stubs.update(names)
         else:
             facts.stubs.difference_update(names)
+        if same and not _is_stub(node):
+            # Working code with a bug, untouched: said differently to the learner.
+            facts.unchanged.update(names)
+        else:
+            facts.unchanged.difference_update(names)
     return facts
 
 

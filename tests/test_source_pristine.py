@@ -56,3 +56,13 @@ def test_without_a_pristine_copy_working_code_is_started(tmp_path: Path) -> None
     learner = write(tmp_path, "mine.py", PRISTINE)
     assert not source.read(learner).not_started(("swish", "MLP"))
     assert not source.read(learner, pristine=tmp_path / "missing.py").not_started(("swish",))
+
+
+def test_unchanged_working_code_is_told_apart_from_raise_stubs(tmp_path: Path) -> None:
+    pristine = write(
+        tmp_path, "stub.py", PRISTINE + "\n\ndef todo():\n    raise NotImplementedError\n"
+    )
+    learner = write(tmp_path, "mine.py", pristine.read_text())
+    facts = source.read(learner, pristine=pristine)
+    assert facts.stubs == {"swish", "MLP", "todo"}
+    assert facts.unchanged == {"swish", "MLP"}

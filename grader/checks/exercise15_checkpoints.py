@@ -1,0 +1,394 @@
+"""Hidden checks for exercise 15: save_checkpoint, load_checkpoint, strip_module_prefix.
+
+Resuming is judged by its result: the grader trains the same recipe (`build_setup`, `train`)
+without interruption in the trusted process, and the state after resuming from a checkpoint
+must be the same. The file the learner writes is read back, inside the worker, with
+`torch.load(weights_only=True)`, as anyone who receives a checkpoint should read it.
+"""
+
+from __future__ import annotations
+
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.checking import check, fail, probe_naming_errors, same, show, which_mistake
+from grader.probes.exercise15_checkpoints import (
+    KEYS,
+    build_setup,
+    final_state,
+    make_optimizer,
+    train,
+)
+
+PREFIX = "module."
+
+
+def tolerance(device: str) -> dict:
+    """How close a resumed run must be to the uninterrupted one computed on the CPU."""
+    return {"rtol": 1e-5, "atol": 1e-6} if device == "cpu" else {"rtol": 1e-3, "atol": 1e-5}
+
+
+def uninterrupted(case: dict, fresh_optimizer: bool = False) -> list[torch.Tensor]:
+    """The state after `before + after` steps in one go (or with a new optimizer halfway)."""
+    with torch.random.fork_rng(devices=[]):
+        model, optimizer = build_setup(case["seed"], case["kind"])
+        train(model, optimizer, case["seed"], 0, case["before"])
+        if fresh_optimizer:
+            optimizer = make_optimizer(model, case["kind"])
+        train(model, optimizer, case["seed"], case["before"], case["after"])
+    return final_state(model)
+
+
+def untrained(case: dict) -> list[torch.Tensor]:
+    """The state of the fresh model that load_checkpoint is given, before it loads anything."""
+    with torch.random.fork_rng(devices=[]):
+        model, _ = build_setup(case["seed"] + 1, case["kind"])
+    return final_state(model)
+
+
+cases = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 99),
+        "kind": st.sampled_from(["sgd", "adam"]),
+        "before": st.integers(1, 3),
+        "after": st.integers(1, 3),
+        "epoch": st.integers(0, 50),
+    }
+)
+
+
+def _optimizer_name(case: dict) -> str:
+    if case["kind"] == "adam":
+        return "Adam(lr=0.05)"
+    return "SGD(lr=0.1, momentum=0.9)"
+
+
+def _save_example(case: dict, wrap: bool = False, as_path: bool = False) -> dict:
+    model = "nn.DataParallel(model)" if wrap else "model"
+    return {
+        "model": f"{model}: Linear(4, 6), BatchNorm1d(6), ReLU, Linear(6, 3), "
+        f"after {case['before']} training steps",
+        "optimizer": _optimizer_name(case),
+        "epoch": case["epoch"],
+        "path": "pathlib.Path(...)" if as_path else "a str",
+    }
+
+
+SAVE_ERRORS = {"Weights only load failed": "pickled_objects"}
+
+
+def _saved(learner, case: dict, device: str, wrap: bool, as_path: bool) -> dict:
+    """The facts of the file save_checkpoint wrote; fails for a file that cannot be read."""
+    example = _save_example(case, wrap, as_path)
+    got = learner.probe("save", **case, wrap=wrap, as_path=as_path, device=device)
+    if got["files"] != ["checkpoint.pt"]:
+        fail(
+            f"save_checkpoint should write exactly one file, at `path`; the folder holds "
+            f"{got['files']}.",
+            expected=["checkpoint.pt"],
+            got=got["files"],
+            example=example,
+        )
+    error = got["error"]
+    if error and got["keys"] is None:
+        mistake = next((m for text, m in SAVE_ERRORS.items() if text in error["message"]), None)
+        fail(
+            "torch.load(path, weights_only=True) could not read the checkpoint: "
+            f"{error['type']}: {error['message'][:400]}",
+            mistake=mistake,
+            example=example,
+        )
+    keys = got["keys"]
+    if not isinstance(keys, list) or any(k not in keys for k in KEYS):
+        fail(
+            f"the checkpoint should be a dict with the keys {list(KEYS)}; it has {show(keys)}.",
+            expected=list(KEYS),
+            got=keys,
+            mistake="optimizer_not_saved"
+            if isinstance(keys, list) and "optimizer_state_dict" not in keys
+            else None,
+            example=example,
+        )
+    return got
+
+
+@check("save_checkpoint_file")
+@given(case=cases, as_path=st.booleans())
+def test_save_checkpoint_file(learner, case, as_path):
+    got = _saved(learner, case, "cpu", wrap=False, as_path=as_path)
+    if type(got["epoch"]) is not int or got["epoch"] != case["epoch"]:
+        fail(
+            f'the checkpoint\'s "epoch" is {show(got["epoch"])}; expected {case["epoch"]}.',
+            expected=case["epoch"],
+            got=got["epoch"],
+            mistake="epoch_not_saved",
+            example=_save_example(case, as_path=as_path),
+        )
+
+
+def _expect_resumed(got: dict, case: dict, device: str, example: dict, what: str) -> None:
+    if got.get("error"):
+        error = got["error"]
+        fail(
+            f"restoring from the checkpoint failed: {error['type']}: {error['message'][:400]}",
+            mistake="module_prefix_saved" if "module." in error["message"] else None,
+            example=example,
+        )
+    want = uninterrupted(case)
+    if same(got["resumed"], want, **tolerance(device)):
+        return
+    mistake = which_mistake(
+        got["resumed"],
+        {"optimizer_not_saved": uninterrupted(case, fresh_optimizer=True)},
+        **tolerance(device),
+    )
+    fail(
+        f"{what}, training did not continue as if it had never stopped: after "
+        f"{case['after']} more steps the parameters and buffers differ from an uninterrupted "
+        f"run.\n  expected: {show(want)}\n  got:      {show(got['resumed'])}",
+        mistake=mistake,
+        example=example,
+    )
+
+
+@check("save_checkpoint_resumes", devices="all")
+@given(case=cases)
+def test_save_checkpoint_resumes(learner, device, case):
+    got = _saved(learner, case, device, wrap=False, as_path=False)
+    _expect_resumed(got, case, device, _save_example(case), "resumed from the saved file")
+
+
+@check("save_checkpoint_data_parallel")
+@given(case=cases)
+def test_save_checkpoint_data_parallel(learner, case):
+    example = _save_example(case, wrap=True)
+    got = _saved(learner, case, "cpu", wrap=True, as_path=False)
+    with torch.random.fork_rng(devices=[]):
+        plain = list(build_setup(case["seed"], case["kind"])[0].state_dict())
+    keys = got["model_keys"]
+    if keys != plain:
+        prefixed = isinstance(keys, list) and any(str(k).startswith(PREFIX) for k in keys)
+        fail(
+            "the model's state dict in the checkpoint should have the keys of the plain model, "
+            f"so that it loads into a model that is not wrapped.\n  expected: {show(plain)}"
+            f"\n  got:      {show(keys)}",
+            expected=plain,
+            got=keys,
+            mistake="module_prefix_saved" if prefixed else None,
+            example=example,
+        )
+    _expect_resumed(got, case, "cpu", example, "loaded into a plain model")
+
+
+def _load_example(case: dict, gpu: bool = False) -> dict:
+    where = (
+        "written on a GPU (cuda:0), loaded on a CPU-only machine"
+        if gpu
+        else "written by torch.save"
+    )
+    return {
+        "checkpoint": f"{where}: epoch {case['epoch']}, after {case['before']} steps, "
+        f"{_optimizer_name(case)}",
+        "model, optimizer": "a freshly built model and optimizer of the same kind",
+    }
+
+
+LOAD_ERRORS = {
+    "Attempting to deserialize object on a CUDA device": "no_map_location",
+    "Weights only load failed": "pickled_objects",
+}
+
+
+def _expect_loaded(got: dict, case: dict, device: str, example: dict) -> None:
+    if got["returned_type"] != "int" or got["returned"] != case["epoch"]:
+        fail(
+            f"load_checkpoint returned {show(got['returned'])} ({got['returned_type']}); it "
+            f"should return the saved epoch, {case['epoch']}.",
+            expected=case["epoch"],
+            got=got["returned"],
+            mistake="epoch_not_returned",
+            example=example,
+        )
+    want = uninterrupted(case)
+    if same(got["resumed"], want, **tolerance(device)):
+        return
+    if same(got["loaded"], untrained(case), **tolerance(device)):
+        mistake = "model_not_restored"
+    elif got["optimizer_state"] == 0:
+        mistake = "optimizer_not_restored"
+    else:
+        mistake = which_mistake(
+            got["resumed"],
+            {"optimizer_not_restored": uninterrupted(case, fresh_optimizer=True)},
+            **tolerance(device),
+        )
+    fail(
+        f"after load_checkpoint and {case['after']} more steps, the parameters and buffers "
+        "differ from a run that never stopped."
+        f"\n  expected: {show(want)}\n  got:      {show(got['resumed'])}",
+        mistake=mistake,
+        example=example,
+    )
+
+
+@check("load_checkpoint_resumes", devices="all")
+@given(case=cases)
+def test_load_checkpoint_resumes(learner, device, case):
+    example = _load_example(case)
+    got = probe_naming_errors(
+        learner, "load", example, LOAD_ERRORS, **case, device=device, gpu_file=False
+    )
+    _expect_loaded(got, case, device, example)
+
+
+@check("load_checkpoint_gpu_file", devices="emulated")
+@given(case=cases)
+def test_load_checkpoint_gpu_file(learner, case):
+    example = _load_example(case, gpu=True)
+    got = probe_naming_errors(
+        learner, "load", example, LOAD_ERRORS, **case, device="cpu", gpu_file=True
+    )
+    _expect_loaded(got, case, "cpu", example)
+
+
+@check("load_checkpoint_refuses_code")
+@given(seed=st.integers(0, 99))
+def test_load_checkpoint_refuses_code(learner, seed):
+    example = {"checkpoint": 'a file whose "epoch" is a pickled object that runs code when loaded'}
+    got = learner.probe("untrusted", seed=seed)
+    if got["ran_code"]:
+        fail(
+            "loading the checkpoint ran code stored in the file: torch.load was called with "
+            "weights_only=False.",
+            mistake="weights_only_false",
+            example=example,
+        )
+    if got["raised"] is None:
+        fail(
+            "load_checkpoint returned normally for a file that holds more than tensors and "
+            "plain values; torch.load(weights_only=True) refuses it, and that error should "
+            f"reach the caller (it returned {got['returned']}).",
+            mistake="error_swallowed",
+            example=example,
+        )
+
+
+@check("load_checkpoint_strict")
+@given(seed=st.integers(0, 99))
+def test_load_checkpoint_strict(learner, seed):
+    got = learner.probe("strict", seed=seed)
+    if got["raised"] is None:
+        fail(
+            "load_checkpoint loaded a checkpoint that lacks the last layer's weight and bias "
+            "without an error, leaving that layer untrained; a strict load_state_dict raises "
+            '"Missing key(s) in state_dict".',
+            mistake="not_strict",
+            example={"checkpoint": "model_state_dict without the keys '3.weight' and '3.bias'"},
+        )
+
+
+WORDS = [
+    "module",
+    "modules",
+    "model",
+    "decoder",
+    "encoder",
+    "layer",
+    "emb",
+    "0",
+    "1",
+    "weight",
+    "bias",
+]
+
+
+@st.composite
+def state_keys(draw: st.DrawFn) -> list[str]:
+    """Keys as in state dicts, some with one or two leading `module.` and some without."""
+    keys = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["", PREFIX, PREFIX + PREFIX]),
+                st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+            ).map(lambda t: t[0] + ".".join(t[1])),
+            min_size=1,
+            max_size=6,
+            unique=True,
+        ).filter(lambda ks: len(set(map(stripped, ks))) == len(ks))
+    )
+    return keys
+
+
+def stripped(key: str) -> str:
+    """The key without one leading `module.`."""
+    return key[len(PREFIX) :] if key.startswith(PREFIX) else key
+
+
+def _strip_predictions(keys: list[str]) -> dict[str, list[str]]:
+    def repeatedly(key: str) -> str:
+        while key.startswith(PREFIX):
+            key = key[len(PREFIX) :]
+        return key
+
+    return {
+        "lstrip_characters": [k.lstrip(PREFIX) for k in keys],
+        "replace_everywhere": [k.replace(PREFIX, "") for k in keys],
+        "strip_without_check": [k[len(PREFIX) :] for k in keys],
+        "stripped_repeatedly": [repeatedly(k) for k in keys],
+    }
+
+
+def _strip(learner, keys: list[str]) -> tuple[dict, dict]:
+    values = [torch.full((2,), float(i)) for i in range(len(keys))]
+    example = {"state_dict": "{" + ", ".join(f"{k!r}: tensor{i}" for i, k in enumerate(keys)) + "}"}
+    got = learner.probe("strip", keys=keys, values=values)
+    if not got["is_dict"]:
+        fail(
+            f"strip_module_prefix should return a dict; it returned a {got['type']}.",
+            expected="dict",
+            got=got["type"],
+            example=example,
+        )
+    return got, example
+
+
+@check("strip_module_prefix_keys")
+@given(keys=state_keys())
+def test_strip_module_prefix_keys(learner, keys):
+    got, example = _strip(learner, keys)
+    want = [stripped(k) for k in keys]
+    if got["keys"] == want:
+        return
+    mistake = next((m for m, p in _strip_predictions(keys).items() if p == got["keys"]), None)
+    if mistake is None and sorted(got["keys"]) == sorted(want):
+        mistake = "order_changed"
+    fail(
+        f"the keys should lose one leading {PREFIX!r} and keep their order."
+        f"\n  expected: {want}\n  got:      {got['keys']}",
+        expected=want,
+        got=got["keys"],
+        mistake=mistake,
+        example=example,
+    )
+
+
+@check("strip_module_prefix_values")
+@given(keys=state_keys())
+def test_strip_module_prefix_values(learner, keys):
+    got, example = _strip(learner, keys)
+    if not got["input_unchanged"] or not got["new_object"]:
+        fail(
+            "strip_module_prefix changed the dict it was given (or returned that same dict); "
+            "it should build a new one and leave its input as it was.",
+            mistake="modified_input",
+            example=example,
+        )
+    if got["value_index"] != list(range(len(keys))):
+        fail(
+            "each key should keep its own value, the same tensor object (not a copy), in the "
+            f"same order; value positions got: {got['value_index']}.",
+            expected=list(range(len(keys))),
+            got=got["value_index"],
+            example=example,
+        )
