@@ -48,6 +48,9 @@ class CheckSpec:
     id: str
     points: int
     title: dict
+    # Extra credit (`extra_credit = true`): not part of the maximum, earned where it can run,
+    # e.g. a check that needs 2 GPUs; so the maximum is the same for everyone on every machine.
+    extra_credit: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,8 @@ class Exercise:
 
     @property
     def max_score(self) -> int:
-        """Points available for this exercise."""
-        return sum(c.points for c in self.checks)
+        """Points available for this exercise: its checks' points, extra credit left out."""
+        return sum(c.points for c in self.checks if not c.extra_credit)
 
     def check(self, check_id: str) -> CheckSpec:
         """The catalog entry of `check_id`; KeyError names the exercise when it is missing."""
@@ -191,6 +194,7 @@ def _exercise(entry: dict) -> Exercise:
                 id=cid,
                 points=int(_require(spec, "points", int, f"{where} check {cid!r}")),
                 title=_require(spec, "title", dict, f"{where} check {cid!r}"),
+                extra_credit=spec.get("extra_credit", False) is True,
             )
             for cid, spec in checks.items()
         ),

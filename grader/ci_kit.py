@@ -111,8 +111,9 @@ def _toml_string(text: str) -> str:
 
 def bundle_exercises(checks: Path | None) -> tuple[Exercise, ...]:
     """The exercises the bundle grades: those of the private catalog, or of the one in use."""
-    if checks is not None:
-        return catalog.load(Path(checks).resolve() / "catalog.toml")
+    private = Path(checks).resolve() / "catalog.toml" if checks is not None else None
+    if private is not None and private.is_file():
+        return catalog.layered(private)
     return catalog.exercises()
 
 
@@ -162,4 +163,7 @@ def gradescope_zip(checks: Path | None = None, lang: str = "en") -> bytes:
 
 def missing_private_parts(checks: Path) -> list[str]:
     """What a private checks folder lacks to be usable (empty when it is complete)."""
-    return [name for name in ("catalog.toml", "checks") if not (Path(checks) / name).exists()]
+    parts = ("catalog.toml", "checks", "probes", "quiz/bank.toml")
+    if any((Path(checks) / name).exists() for name in parts):
+        return []  # a layer: it overrides what it holds and inherits the rest
+    return list(parts)

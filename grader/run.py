@@ -168,6 +168,9 @@ def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckRes
             mine = [Record(spec.id, "any", "error", "internal: this check did not run")]
         ran = sum(1 for r in mine if r.status != "skipped")
         share = split_points(spec.points, ran)
+        # The maximum is the catalog's on every machine: a check that ran nowhere keeps its
+        # share of it (0 earned), and extra credit is never part of it.
+        unrun = 0.0 if ran or spec.extra_credit else split_points(spec.points, len(mine))
         for r in mine:
             diagnosis = ""
             if r.mistake:
@@ -182,7 +185,7 @@ def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckRes
                     device=r.device,
                     status=r.status,
                     points=share if r.status == "passed" else 0.0,
-                    max_points=share if r.status != "skipped" else 0.0,
+                    max_points=unrun if r.status == "skipped" or spec.extra_credit else share,
                     title=catalog.pick(spec.title, lang),
                     message=r.message,
                     diagnosis=diagnosis,
@@ -340,8 +343,8 @@ def grade_batch(
         status, reason = exercise_status(checks)
         fields = _common(exercise, options.lang) | {
             "hint": "" if status == "passed" else exercise.hint(1, options.lang),
-            # A check skipped on every device (e.g. "needs 2 GPUs") is not counted against anyone.
-            "max_score": round(sum(c.max_points for c in checks), 3),
+            # The catalog's maximum, whatever ran here (extra credit is earned on top of it).
+            "max_score": exercise.max_score,
         }
         verdicts[exercise.id] = ExerciseResult(
             status=status,

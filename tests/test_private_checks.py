@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from grader import catalog
 from grader.cli import cli
 from grader.sandbox import isolation
 
@@ -85,7 +88,95 @@ def remove_batch_dim(batch):
     assert saw is not isolation.available()[0]
 
 
-def test_incomplete_private_folder_is_a_usage_error(tmp_path: Path) -> None:
+def test_empty_private_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--checks", str(tmp_path), "list"])
     assert result.exit_code == 2, result.output
     assert "catalog.toml" in result.output
+
+
+def verbatim_copy(tmp_path: Path) -> Path:
+    """A private folder made of verbatim copies of the shipped catalog, checks and probes."""
+    root = tmp_path / "verbatim"
+    (root / "checks").mkdir(parents=True)
+    (root / "probes").mkdir()
+    shutil.copy(ROOT / "grader" / "catalog.toml", root)
+    for folder in ("checks", "probes"):
+        for path in (ROOT / "grader" / folder).glob("exercise*.py"):
+            shutil.copy(path, root / folder)
+    return root
+
+
+def grade_json(root: Path, workspace: Path, *ids: str) -> dict:
+    result = CliRunner().invoke(
+        cli,
+        ["--checks", str(root), "check", *ids, "--workspace", str(workspace)]
+        + ["--device", "cpu", "--json", "-", "--html", str(workspace / "report.html")],
+    )
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.slow
+def test_verbatim_private_copy_gives_every_reference_full_marks(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GRADE_CHECKS", "")  # restored (unset) after the test
+    workspace = tmp_path / "ws"
+    shutil.copytree(ROOT / "solutions", workspace)
+    run = grade_json(verbatim_copy(tmp_path), workspace, "all")
+    shipped_max = {e.id: e.max_score for e in catalog.load(catalog.CATALOG_FILE)}
+    for exercise in run["exercises"]:
+        assert exercise["status"] == "passed", exercise
+        assert exercise["score"] == exercise["max_score"] == shipped_max[exercise["id"]]
+
+
+def test_checks_do_not_depend_on_the_module_name_of_their_probes() -> None:
+    """A private copy of a probes file loads as another module: no check may name the shipped one."""
+    for path in (ROOT / "grader" / "checks").glob("exercise*.py"):
+        assert "grader.probes." not in "".join(
+            line
+            for line in path.read_text().splitlines()
+            if not line.startswith(("from", "import"))
+        ), path.name
+
+
+def first_entry(catalog_text: str) -> str:
+    """The text of the first [[exercises]] entry of a catalog."""
+    start = catalog_text.index("[[exercises]]")
+    return catalog_text[start : catalog_text.index("[[exercises]]", start + 1)]
+
+
+def doubled(entry: str) -> str:
+    """A catalog entry with the points of every check doubled."""
+    return re.sub(r"points = (\d+)", lambda m: f"points = {2 * int(m.group(1))}", entry)
+
+
+def test_private_folder_overrides_one_exercise_and_inherits_the_rest(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GRADE_CHECKS", "")  # restored (unset) after the test
+    root = tmp_path / "layer"
+    (root / "checks").mkdir(parents=True)
+    shipped = (ROOT / "grader" / "catalog.toml").read_text()
+    # Only exercise 1's entry, with doubled points, and its checks module.
+    first = first_entry(shipped)
+    (root / "catalog.toml").write_text(doubled(first))
+    shutil.copy(ROOT / "grader" / "checks" / "exercise01_squeeze.py", root / "checks")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    for name in ("exercise01_squeeze.py", "exercise02_to_numpy.py"):
+        shutil.copy(ROOT / "solutions" / name, workspace)
+    run = grade_json(root, workspace, "exercise1", "exercise2")
+    one, two = run["exercises"]
+    assert one["status"] == two["status"] == "passed", run
+    shipped_max = {e.id: e.max_score for e in catalog.load(catalog.CATALOG_FILE)}
+    assert one["max_score"] == 2 * shipped_max["exercise1"]
+    assert two["max_score"] == shipped_max["exercise2"]
+
+
+def test_layered_catalog_replaces_entries_by_id_and_adds_new_ones(tmp_path: Path) -> None:
+    shipped = (ROOT / "grader" / "catalog.toml").read_text()
+    first = first_entry(shipped)
+    extra = first.replace('id = "exercise1"', 'id = "exercise99"')
+    (tmp_path / "catalog.toml").write_text(doubled(first) + extra)
+    layered = {e.id: e for e in catalog.layered(tmp_path / "catalog.toml")}
+    shipped_ids = {e.id for e in catalog.load(catalog.CATALOG_FILE)}
+    assert set(layered) == shipped_ids | {"exercise99"}
+    assert layered["exercise1"].max_score == 2 * catalog.load(catalog.CATALOG_FILE)[0].max_score
+    assert layered["exercise2"] == catalog.load(catalog.CATALOG_FILE)[1]

@@ -63,6 +63,9 @@ def kind_of(value: Any) -> str:
     kind = type(value)
     if kind in NAMEDTUPLES.values():
         return kind.__name__
+    if kind.__module__ == __name__:
+        # Shipped or private copy, these probes load under different module names.
+        return f"probes.{kind.__qualname__}"
     return (
         kind.__qualname__
         if kind.__module__ == "builtins"

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from grader import learner_modules
 from grader.sandbox import codec, isolation, zygote
 from grader.sandbox.limits import Limits
 from grader.sandbox.worker import INTERNAL_FAILURE
@@ -173,6 +174,7 @@ class Learner:
         if self._sock is not None:
             return
         self._tmpdir = tempfile.mkdtemp(prefix="grade-worker-")
+        learner_modules.copy_beside(self.file, self._tmpdir)  # their own helpers.py imports
         config = {
             "file": isolation.copy_learner_file(self.file, self._tmpdir),
             "module": self.module,
