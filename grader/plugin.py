@@ -8,11 +8,14 @@ exceptions (a wrong answer, a learner exception, a lost worker, a bug in a check
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from grader.checking import CheckFailure, CheckInfo, show
 from grader.sandbox.proxy import BadAnswer, LearnerRaised, NotImplementedYet, WorkerLost
@@ -104,6 +107,10 @@ class GraderPlugin:
         self.session = session
 
     def pytest_configure(self, config: pytest.Config) -> None:
+        # Hypothesis keeps caches in ./.hypothesis: never in the learner's folder (or wherever
+        # grade was started). A private folder of this session's, removed at its end.
+        self._home = tempfile.mkdtemp(prefix="grader-hypothesis-")
+        set_hypothesis_home_dir(self._home)
         settings.register_profile(
             PROFILE,
             max_examples=self.session.max_examples,
@@ -115,6 +122,10 @@ class GraderPlugin:
             phases=(Phase.explicit, Phase.generate, Phase.shrink),
         )
         settings.load_profile(PROFILE)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        set_hypothesis_home_dir(None)
+        shutil.rmtree(self._home, ignore_errors=True)
 
     @pytest.fixture(scope="module")
     def learner(self, request: pytest.FixtureRequest) -> Any:

@@ -17,7 +17,14 @@ from typing import Any
 import jinja2
 
 from grader import catalog
-from grader.results import CheckResult, ExerciseResult, RunResult, first_problem, write_atomic
+from grader.results import (
+    CheckResult,
+    ExerciseResult,
+    RunResult,
+    first_problem,
+    problems,
+    write_atomic,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,6 +39,7 @@ LINE_LIMIT = 200
 DEVICE_ORDER = ("cpu", "cuda", "emulated", "source", "any")
 # Shown beside the status in words, never instead of it.
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "not_started": "○", "skipped": "⊘"}
+ORDER_SHOWN = {"error": 0, "failed": 0, "not_started": 1, "passed": 2}
 
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
@@ -161,29 +169,79 @@ def _problems(exercise: ExerciseResult, source: str | None, lang: str) -> list[d
     return [_problem(check, devices, source, lang) for check, devices in grouped.values()]
 
 
+def _skip_note(check: CheckResult, lang: str) -> str:
+    note = clean(check.message, 200, lang)
+    for prefix in ("skipped:", "已跳过："):
+        note = note.removeprefix(prefix).strip()
+    return note
+
+
 def _matrix(exercise: ExerciseResult, lang: str) -> dict:
+    """Checks by device, failing rows first; what was skipped throughout is folded.
+
+    A device column skipped for one reason in every row ("no CUDA device") becomes one line
+    instead of a note in each row; rows skipped on every device go to a folded list.
+    """
     used = {c.device for c in exercise.checks}
     devices = [d for d in DEVICE_ORDER if d in used] + sorted(used - set(DEVICE_ORDER))
+    folded = []
+    for device in list(devices):
+        notes = {_skip_note(c, lang) for c in exercise.checks if c.device == device}
+        mine = [c for c in exercise.checks if c.device == device]
+        if len(devices) > 1 and all(c.status == "skipped" for c in mine) and len(notes) == 1:
+            devices.remove(device)
+            folded.append({"label": device_label(device, lang), "note": notes.pop()})
     rows: dict[str, dict] = {}
     for check in exercise.checks:
         row = rows.setdefault(
-            check.name, {"title": clean(check.title or check.name, 300), "cells": {}}
+            check.name,
+            {"title": clean(check.title or check.name, 300), "cells": {}, "statuses": set()},
         )
-        note = ""
-        if check.status == "skipped":
-            note = clean(check.message, 200, lang)
-            for prefix in ("skipped:", "已跳过："):
-                note = note.removeprefix(prefix).strip()
+        if check.device not in devices:
+            continue
+        row["statuses"].add(check.status)
         row["cells"][check.device] = {
             "status": check.status,
             "label": status_label(check.status, lang),
             "mark": MARKS[check.status],
-            "note": note,
+            "note": _skip_note(check, lang) if check.status == "skipped" else "",
         }
+    rank = {"error": 0, "failed": 1, "passed": 2, "skipped": 3}
+    shown = [r for r in rows.values() if r["statuses"] - {"skipped"}]
+    shown.sort(key=lambda r: min(rank.get(s, 3) for s in r["statuses"]))
+    skipped = [r for r in rows.values() if not r["statuses"] - {"skipped"}]
+
+    def view(row: dict) -> dict:
+        return {"title": row["title"], "cells": [row["cells"].get(d) for d in devices]}
+
     return {
         "devices": [{"id": d, "label": device_label(d, lang)} for d in devices],
-        "rows": [{**row, "cells": [row["cells"].get(d) for d in devices]} for row in rows.values()],
+        "rows": [view(r) for r in shown],
+        "skipped_rows": [view(r) for r in skipped],
+        "folded": folded,
     }
+
+
+def devices_line(run: RunResult, lang: str) -> str:
+    """The devices that ran, and the requested ones that this machine does not have.
+
+    "CPU; CUDA not available here" rather than "CPU, CUDA" when every CUDA check was skipped
+    for want of a device; the devices asked for when no check ran at all.
+    """
+    checks = [c for e in run.exercises for c in e.checks]
+    ran = [d for d in run.devices if any(c.device == d and c.status != "skipped" for c in checks)]
+    if not checks:
+        return ", ".join(device_label(d, lang) for d in run.devices)
+    missing = [
+        d
+        for d in run.devices
+        if d not in ran and any(c.device == d and c.status == "skipped" for c in checks)
+    ]
+    text = ", ".join(device_label(d, lang) for d in ran)
+    for device in missing:
+        absent = phrase("device_not_available", lang, device=device_label(device, lang))
+        text = f"{text}; {absent}" if text else absent
+    return text
 
 
 def _anchor(exercise_id: str) -> str:
@@ -263,6 +321,10 @@ def context(run: RunResult, lang: str = "en", sources: dict[str, str] | None = N
             "problem": _problem(check, [check.device], sources.get(exercise.id), lang)
             if check
             else None,
+            "others": [
+                {"title": clean(c.title or c.name, 300), "mistake": clean(c.mistake, 100)}
+                for c in problems(exercise)[1:]
+            ],
         }
     first_new = next((e for e in exercises if e["status"] == "not_started"), None)
     counts = {s: sum(1 for e in run.exercises if e.status == s) for s in MARKS if s != "skipped"}
@@ -283,10 +345,11 @@ def context(run: RunResult, lang: str = "en", sources: dict[str, str] | None = N
         "concepts": _concepts(run, lang),
         "fix": fix_view,
         "first_new": first_new,
-        "exercises": exercises,
+        # What needs work first: failures and errors, then exercises not started, then passes.
+        "exercises": sorted(exercises, key=lambda e: ORDER_SHOWN.get(e["status"], 1)),
         "meta": {
-            "seed": run.seed,
-            "devices": ", ".join(device_label(d, lang) for d in run.devices),
+            "seed": run.seed if run.seed is not None else phrase("seed_private", lang),
+            "devices": devices_line(run, lang),
             "torch_version": clean(run.torch_version, 80),
             "grader_version": clean(run.grader_version, 80),
             "duration": points(run.duration),
