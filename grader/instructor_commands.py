@@ -121,7 +121,7 @@ def gradescope(ctx: click.Context, out: Path, checks: Path | None, force: bool) 
         missing = ci_kit.missing_private_parts(checks)
         if missing:
             raise click.BadParameter(
-                f"{str(checks)!r} has no {' or '.join(missing)}.", ctx, param_hint="'--checks'"
+                f"{str(checks)!r} holds none of {', '.join(missing)}.", ctx, param_hint="'--checks'"
             )
     try:
         data = ci_kit.gradescope_zip(checks, lang=_language(ctx))
