@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +12,62 @@ import click
 from grader.sandbox.limits import Limits
 
 DEFAULT_EXAMPLES, THOROUGH_EXAMPLES = 20, 200
+
+
+class Seed(int):
+    """A seed for the generated inputs; `private` ones are used but never shown to learners."""
+
+    private: bool = False
+
+    def __new__(cls, value: int, private: bool = False) -> Seed:
+        seed = super().__new__(cls, value)
+        seed.private = private
+        return seed
+
+
+class SeedType(click.ParamType):
+    """`--seed`: a number (shown in reports), or a private seed from 'random', 'env:NAME', 'file:PATH'.
+
+    A learner who knows the seed knows the generated inputs and could special-case them, so
+    graded runs use a seed the learner never sees: reports then say "seed: private".
+    """
+
+    name = "seed"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Seed:
+        if isinstance(value, Seed):
+            return value
+        text = str(value).strip()
+        if text == "random":
+            return Seed(secrets.randbelow(2**32), private=True)
+        source, private = text, False
+        if text.startswith("env:"):
+            name = text[4:]
+            if name not in os.environ:
+                self.fail(
+                    f"{text!r}: the variable {name!r} is not set. Set it to a number.", param, ctx
+                )
+            source, private = os.environ[name], True
+        elif text.startswith("file:"):
+            try:
+                source = Path(text[5:]).read_text(encoding="utf-8")
+            except OSError as exc:
+                self.fail(f"{text!r}: {exc.strerror}. Name a file holding one number.", param, ctx)
+            private = True
+        try:
+            number = int(source.strip())
+        except ValueError:
+            number = -1
+        if number < 0:
+            shown = "the value" if private else repr(text)
+            self.fail(
+                f"{shown} is not a seed: use a number >= 0, 'random', 'env:NAME' or 'file:PATH'.",
+                param,
+                ctx,
+            )
+        return Seed(number, private=private)
 
 
 def grading_options(fn: Callable) -> Callable:
@@ -24,10 +82,12 @@ def grading_options(fn: Callable) -> Callable:
         ),
         click.option(
             "--seed",
-            type=click.IntRange(min=0),
-            default=0,
+            type=SeedType(),
+            default="0",
             show_default=True,
-            help="Seed for the generated inputs: same code and seed, same verdict.",
+            help="Seed for the generated inputs: same code and seed, same verdict. For graded "
+            "runs a private seed, never shown in reports: 'random', 'env:NAME' (a variable) or "
+            "'file:PATH'.",
         ),
         click.option(
             "--max-examples",

@@ -5,20 +5,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader import results
+from grader import nofollow, results
 from grader.results import ExerciseResult, RunResult
 
 STATE_DIR = ".grade"
 
 
 def state_dir(workspace: Path) -> Path:
-    """Where the grader keeps its files for this workspace."""
-    return Path(workspace) / STATE_DIR
+    """Where the grader keeps its files for this workspace.
+
+    The folder is the learner's to delete but never to redirect: a symlink planted in its place
+    (to a classmate's `.grade/`, say) is removed here, so the grader never writes through it.
+    """
+    path = Path(workspace) / STATE_DIR
+    if path.is_symlink():
+        path.unlink()
+    return path
 
 
 def _read_json(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(nofollow.read_text(path, 16 * 1024 * 1024))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

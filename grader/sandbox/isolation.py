@@ -1,12 +1,12 @@
-"""Isolation of a worker beyond rlimits, where the machine allows it (Linux, running as root).
+"""Isolation of a worker beyond rlimits, where the machine allows it (Linux).
 
-As root, each worker gets: its own control groups (a hard memory limit counted in resident
-memory, so CUDA's large address-space reservations still work; a process limit; and a list of
-every process it started, however it detached, so all of them can be ended), private mount and
-network namespaces (no network; the reference solutions, the hidden checks, the quiz keys and the
-workspace hidden under empty read-only mounts; a small private /tmp), and an unprivileged user id
-of its own with no way back to root. Without root none of this is possible: the grader says so
-once and carries on with rlimits, process groups and a stripped environment.
+Every isolated worker runs in its own mount, network, IPC, UTS and PID namespaces, on a root
+file system that is an allowlist (`rootfs.py`), as a uid with no privilege (`namespaces.py`).
+As root it also gets control groups (a hard memory limit counted in resident memory, so CUDA's
+large address-space reservations still work; a process limit; the list of every process it
+started) and a fresh unprivileged uid of its own. Without root, unprivileged user namespaces
+give the same namespaces and root file system; where neither works, the run's notes say
+concretely what learner code can do.
 """
 
 from __future__ import annotations
@@ -15,67 +15,61 @@ import ctypes
 import ctypes.util
 import os
 import random
-import shutil
 import signal
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x1000, 0x4000, 0x40000
-PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 38, 4, 36
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
-class IsolationError(Exception):
-    """An isolation step that should have worked failed.
+_MODE: tuple[str, str] | None = None
 
-    Cause: the kernel refused a namespace, mount or cgroup operation (a container without the
-    needed capabilities). Remedy: run the grader as root in a container that allows user, mount
-    and network namespaces, or accept the weaker isolation that the run's notes describe.
+NOTE_NONE = (
+    "learner code is NOT isolated here: it runs as your own user and can read your files "
+    "(the reference solutions and hidden checks among them), read the environment of your other "
+    "processes, reach the network and leave processes running after the grader ends"
+)
+
+
+def mode() -> tuple[str, str]:
+    """How workers are isolated here, and for the run's notes what that leaves open.
+
+    'root': namespaces, an allowlist root, cgroups and a fresh unprivileged uid. 'userns': the
+    same namespaces and allowlist root through an unprivileged user namespace, without cgroups
+    (memory is bounded by RLIMIT_DATA only). 'none': rlimits and a stripped environment only.
     """
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise IsolationError(f"{what} failed: {os.strerror(errno)} (errno {errno})")
-
-
-_AVAILABLE: tuple[bool, str] | None = None
+    global _MODE
+    if _MODE is None:
+        _MODE = _probe()
+    return _MODE
 
 
 def available() -> tuple[bool, str]:
-    """Whether full isolation can be used here, and if not, why (for the run's notes)."""
-    global _AVAILABLE
-    if _AVAILABLE is None:
-        _AVAILABLE = _probe()
-    return _AVAILABLE
+    """Whether workers are isolated here (root or user namespaces), and if not, why."""
+    kind, note = mode()
+    return kind != "none", note
 
 
-def _probe() -> tuple[bool, str]:
+def _probe() -> tuple[str, str]:
     if not sys.platform.startswith("linux"):
-        return False, f"strong isolation needs Linux, this is {sys.platform}"
-    if os.geteuid() != 0:
-        return False, (
-            "not running as root: learner code runs as your own user, can read the "
-            "reference solutions and the hidden checks, and can reach the network"
-        )
-    pid = os.fork()
-    if pid == 0:  # try the namespaces in a throwaway child: a container may forbid them
-        os._exit(0 if _libc.unshare(CLONE_NEWNS | CLONE_NEWNET) == 0 else 1)
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        return False, (
-            "running as root, but this container forbids mount and network namespaces: "
-            "learner code can read the reference solutions and hidden checks and reach "
-            "the network (give the container CAP_SYS_ADMIN for full isolation)"
-        )
-    return True, ""
+        return "none", f"{NOTE_NONE} (isolation needs Linux, this is {sys.platform})"
+    from grader.sandbox import namespaces
+
+    as_root = os.geteuid() == 0
+    refused = namespaces.usable(as_root)
+    if not refused:
+        return ("root" if as_root else "userns"), ""
+    how = (
+        "running as root, but this container forbids namespaces"
+        if as_root
+        else "not root, and this system forbids unprivileged user namespaces"
+    )
+    return "none", f"{NOTE_NONE} ({how}: {refused})"
 
 
 def protect_grader() -> None:
@@ -187,134 +181,52 @@ class Cgroups:
                     time.sleep(0.01)
 
 
-def _mount_empty(target: str) -> None:
-    _check(
-        _libc.mount(
-            b"tmpfs",
-            target.encode(),
-            b"tmpfs",
-            MS_RDONLY | MS_NOSUID | MS_NODEV,
-            b"size=4k,mode=000",
-        ),
-        f"hiding {target}",
-    )
-
-
-def _closed_ancestors(paths: list[str]) -> dict[str, set[str]]:
-    """For each folder others may not enter on the way to `paths`: the children needed in it."""
-    closed: dict[str, set[str]] = {}
-    for path in paths:
-        parts = Path(path).resolve().parts
-        for depth in range(1, len(parts) - 1):
-            folder = os.path.join(*parts[: depth + 1])
-            try:
-                if os.stat(folder).st_mode & 0o001 == 0:
-                    closed.setdefault(folder, set()).add(os.path.join(folder, parts[depth + 1]))
-                    break
-            except OSError:
-                break
-    return closed
-
-
-def _expose(paths: list[str]) -> None:
-    """Let the unprivileged user reach `paths` (Python, torch) through closed folders like /root.
-
-    The closed folder is covered, in this mount namespace only, by an open tmpfs holding just
-    the needed children, each bound to the original (reached through a descriptor opened first).
-    """
-    for folder, children in _closed_ancestors(paths).items():
-        handles = {child: os.open(child, os.O_PATH) for child in children}
-        _check(
-            _libc.mount(
-                b"tmpfs", folder.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=4k,mode=755"
-            ),
-            f"opening {folder}",
-        )
-        for child, handle in handles.items():
-            if os.path.isdir(f"/proc/self/fd/{handle}"):
-                os.mkdir(child)
-            else:
-                open(child, "w").close()
-            _check(
-                _libc.mount(
-                    f"/proc/self/fd/{handle}".encode(), child.encode(), None, MS_BIND | MS_REC, None
-                ),
-                f"exposing {child}",
-            )
-            os.close(handle)
-
-
 def enter(config: dict) -> None:
-    """In the worker, as root: namespaces, hidden paths, a private /tmp, then an unprivileged uid.
+    """In the worker: namespaces, the allowlist root, then no privilege; returns in the server.
 
-    The learner's file has already been copied into `config["tmpdir"]`, which is re-created
-    inside the private /tmp; the output file stays open on the descriptors it was opened on.
+    The learner's files were copied into `config["tmpdir"]` on the host; they are carried into
+    the worker's private /tmp, and `config` is updated to where they now are.
     """
-    uid = config["uid"]
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare(mount, network)")
-    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
-    needed = [str(Path(p).resolve()) for p in sys.path if p and os.path.exists(p)]
-    needed.append(str(Path(__file__).resolve().parents[1]))
-    _expose(needed)
-    for path in config.get("hide", []):
-        if os.path.isdir(path):
-            _mount_empty(path)
-    learner_copy = Path(config["file"]).read_bytes()
-    for scratch, size in (("/tmp", "64m"), ("/var/tmp", "4m"), ("/dev/shm", "256m")):
-        if os.path.isdir(scratch):
-            # Python or the grader may live in there (a venv under /tmp): carry them across.
-            inside = [p for p in needed if p.startswith(scratch + "/")]
-            handles = {p: os.open(p, os.O_PATH) for p in inside}
-            _check(
-                _libc.mount(
-                    b"tmpfs",
-                    scratch.encode(),
-                    b"tmpfs",
-                    MS_NOSUID | MS_NODEV,
-                    f"size={size},mode=1777".encode(),
-                ),
-                f"private {scratch}",
-            )
-            for path, handle in handles.items():
-                os.makedirs(path, exist_ok=True)
-                _check(
-                    _libc.mount(
-                        f"/proc/self/fd/{handle}".encode(),
-                        path.encode(),
-                        None,
-                        MS_BIND | MS_REC,
-                        None,
-                    ),
-                    f"keeping {path}",
-                )
-                os.close(handle)
-            # What was carried across may hold hidden folders (a project under /tmp): hide again.
-            for path in config.get("hide", []):
-                if path.startswith(scratch + "/") and os.path.isdir(path):
-                    _mount_empty(path)
-    workdir = Path(config["tmpdir"])
-    workdir.mkdir(parents=True, exist_ok=True)
-    Path(config["file"]).write_bytes(learner_copy)
-    for path in (workdir, Path(config["file"])):
-        os.chown(path, uid, uid)
-    os.chdir(workdir)
-    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
+    from grader.sandbox import namespaces, rootfs
+
+    as_root = config["isolation"] == "root"
+    host_dir = config["tmpdir"]
+    files = {}
+    for entry in os.scandir(host_dir):
+        if entry.is_file(follow_symlinks=False) and entry.name != ".output":
+            with open(entry.path, "rb") as handle:
+                files[entry.name] = handle.read()
+    the_plan = rootfs.plan(config.get("hide", []), bool(config.get("cuda")))
+    workdir = "/tmp/" + os.path.basename(host_dir)
+    uid = config["uid"] if as_root else 0
+    config["file"] = os.path.join(workdir, os.path.basename(config["file"]))
+    config["tmpdir"] = workdir
+    namespaces.unshare_all(as_root)
+    namespaces.spawn_tree(
+        setup=lambda: rootfs.build(the_plan, host_dir, workdir, files, uid),
+        drop=(lambda: namespaces.drop_to(uid)) if as_root else namespaces.drop_nested,
+        channel_fd=config["channel_fd"],
+    )
+    os.environ.update(HOME=workdir, TMPDIR=workdir)
 
 
-def copy_learner_file(source: Path, tmpdir: str) -> str:
-    """Copy the learner's file into the worker's folder; the path the worker imports.
+def copy_learner_file(source: Path, tmpdir: str, content: bytes | None = None) -> str:
+    """Write the learner's program into the worker's folder; the path the worker imports.
 
-    A notebook arrives as the Python module its code cells define (`grader.notebook`).
+    `content` is the program as the trusted side read it (never through a symlink); without
+    it the file is read here the same way. A notebook arrives as the Python module its code
+    cells define (`grader.notebook`).
     """
-    if source.suffix == ".ipynb":
+    from grader import nofollow
+
+    target = os.path.join(tmpdir, source.stem + ".py")
+    if content is None and source.suffix == ".ipynb":
         from grader import notebook
 
-        target = os.path.join(tmpdir, source.stem + ".py")
         notebook.write_python(source, Path(target))
         return target
-    target = os.path.join(tmpdir, source.name)
-    shutil.copyfile(source, target)
+    if content is None:
+        content = nofollow.read_bytes(source)
+    with open(target, "xb") as handle:
+        handle.write(content)
     return target

@@ -97,8 +97,11 @@ def enter(config: dict) -> None:
     if not config.get("cuda"):
         # RLIMIT_DATA counts heap and private writable mappings, not CUDA's PROT_NONE reservations.
         _set(resource.RLIMIT_DATA, int(limits.memory_bytes))
-    if config.get("uid") is not None:
+    if config.get("isolation") == "root":
         _set(resource.RLIMIT_NPROC, limits.max_processes)
+        isolation.enter(config)
+    elif config.get("isolation") == "userns":
+        _set(resource.RLIMIT_NPROC, _user_processes() + limits.max_processes)
         isolation.enter(config)
     else:
         # RLIMIT_NPROC counts every process of the user: leave room for what already runs.
