@@ -1,4 +1,4 @@
-"""练习 11 · 构建 nn.Sequential 的三种方法。
+"""练习 11 · 构建 nn.Sequential 的三种方式。
 
 `nn.Sequential` 依次运行它的各层。每一层都有一个*名字*，这些名字会成为模型 `state_dict`
 （你保存和加载的参数与缓冲区）的键：

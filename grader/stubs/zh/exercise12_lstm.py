@@ -1,10 +1,10 @@
 """练习 12 · 词嵌入与循环层。
 
-文本以 token 编号的形式进入模型：一个 int64 张量 (B, T)，每个句子一行，每行 T 个编号。
+文本以词元编号的形式进入模型：一个 int64 张量 (B, T)，每个句子一行，每行 T 个编号。
 
-`nn.Embedding(vocab_size, embed_dim)` 是一张可学习的查找表，每个 token 编号对应一行：它把
+`nn.Embedding(vocab_size, embed_dim)` 是一张可学习的查找表，每个词元编号对应一行：它把
 (B, T) 的编号变成 (B, T, embed_dim) 的浮点向量。（编号是标签，不是数量：直接把
-`tokens.float()` 送进某个层，会把 token 7 当作比 token 3 "更多"。）
+`tokens.float()` 送进某个层，会把词元 7 当作比词元 3 "更多"。）
 
 `nn.LSTM(input_size, hidden_size)` 一步一步地读取序列，并在步与步之间传递两个状态：隐藏状态 h
 （它的输出）和细胞状态 c（它的记忆）。默认它要求时间维在前，即 (T, B, input_size)；设置
@@ -28,11 +28,11 @@
     torch.Size([2, 3])
 
 真实的批次是*填充过*的（见练习 6）：长短不一的句子在右边用编号 0 补齐。这时短句的
-`output[:, -1]` 是读完填充之后的状态，而不是读完它最后一个真实 token 之后的状态。有两种解决
+`output[:, -1]` 是读完填充之后的状态，而不是读完它最后一个真实词元之后的状态。有两种解决
 办法：保留长度，取每一行在第 `length - 1` 步的状态；或者把
 `nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)`
 （lengths 放在 CPU 上）交给 LSTM，它会跳过填充部分，于是 `h_n` 就是每个句子读完最后一个真实
-token 之后的状态。`nn.Embedding(vocab_size, dim, padding_idx=0)` 让填充编号的向量从零开始，
+词元之后的状态。`nn.Embedding(vocab_size, dim, padding_idx=0)` 让填充编号的向量从零开始，
 并且永远不给它梯度。（本练习中每个序列都是完整长度，所以最后一步就是最后一个真实的步。）
 
 运行 `grade exercise12` 检查你的答案，卡住时运行 `grade hint exercise12`。
@@ -43,14 +43,14 @@ from torch import Tensor, nn
 
 
 class SeqClassifier(nn.Module):
-    """对 token 序列分类：Embedding -> 单层 LSTM（批次在前）-> Linear。
+    """对词元序列分类：Embedding -> 单层 LSTM（批次在前）-> Linear。
 
     各层（正好这三个，大小如下）：
       * `nn.Embedding(vocab_size, embed_dim)`，
       * `nn.LSTM(embed_dim, hidden_size, batch_first=True)`（一层，单向），
       * `nn.Linear(hidden_size, num_classes)`。
 
-    `forward(tokens)` 接收 int64 的 token 编号 (B, T)，返回形状为 (B, num_classes) 的原始分数
+    `forward(tokens)` 接收 int64 的词元编号 (B, T)，返回形状为 (B, num_classes) 的原始分数
     （logits，不做 softmax）：即把 Linear 层作用于每个序列*最后*一个时间步之后 LSTM 的隐藏状态。
     """
 
@@ -59,7 +59,7 @@ class SeqClassifier(nn.Module):
         raise NotImplementedError
 
     def forward(self, tokens: Tensor) -> Tensor:
-        """(B, T) 的 int64 token 编号 -> (B, num_classes) 的 logits。"""
+        """(B, T) 的 int64 词元编号 -> (B, num_classes) 的 logits。"""
         raise NotImplementedError
 
 
