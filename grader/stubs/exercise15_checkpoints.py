@@ -43,9 +43,7 @@ import torch
 from torch import nn
 
 
-def save_checkpoint(
-    model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int, path
-) -> None:
+def save_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int, path) -> None:
     """Write one checkpoint file at `path` (a `str` or an `os.PathLike` such as a `pathlib.Path`).
 
     The file holds one dict with exactly these keys:
@@ -62,9 +60,7 @@ def save_checkpoint(
     raise NotImplementedError
 
 
-def load_checkpoint(
-    model: nn.Module, optimizer: torch.optim.Optimizer, path, device="cpu"
-) -> int:
+def load_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, path, device="cpu") -> int:
     """Restore `model` and `optimizer` from a file written by save_checkpoint; return its epoch.
 
     Load the file with its tensors mapped to `device` (so a checkpoint written on a GPU loads on

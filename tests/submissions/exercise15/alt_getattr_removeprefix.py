@@ -4,7 +4,6 @@
 import pathlib
 
 import torch
-from torch import nn
 
 
 def save_checkpoint(model, optimizer, epoch, path):

@@ -7,9 +7,7 @@ from torch import nn
 PREFIX = "module."
 
 
-def save_checkpoint(
-    model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int, path
-) -> None:
+def save_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int, path) -> None:
     """Write model state, optimizer state and epoch to one file at `path`."""
     # The wrapper's keys all start with "module."; saving the inner network keeps the file
     # loadable into a plain model (on one GPU, on the CPU, for inference).
@@ -27,9 +25,7 @@ def save_checkpoint(
     )
 
 
-def load_checkpoint(
-    model: nn.Module, optimizer: torch.optim.Optimizer, path, device="cpu"
-) -> int:
+def load_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, path, device="cpu") -> int:
     """Restore model and optimizer from `path`; return the saved epoch."""
     # map_location: tensors saved from cuda:0 are created on `device` instead, so the file
     # loads on a machine without that GPU. weights_only: never run code named in the file.

@@ -1,7 +1,6 @@
 # expect: failed mistake=predict_records_graph
 """Converts to float32 and detaches afterwards instead of not recording."""
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn

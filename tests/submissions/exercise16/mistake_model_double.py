@@ -1,7 +1,6 @@
 # expect: failed mistake=model_cast_to_double
 """Converts the model to float64 to match the input."""
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,7 +1,6 @@
 # expect: failed mistake=predict_train_mode
 """Predicts with Dropout on."""
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
