@@ -335,6 +335,14 @@ def locate(text: str, lineno: int | None) -> str:
     return f"line {lineno}"
 
 
+def where(path: Path, lineno: int) -> str:
+    """Where line `lineno` of the program of notebook `path` is in it: 'cell 3, line 2'."""
+    try:
+        return locate(python_source(path).text, lineno)
+    except NotebookError:
+        return f"line {lineno}"
+
+
 def python_source(path: Path, api: tuple[str, ...] = ()) -> Program:
     """The program a notebook file defines; NotebookError when it cannot be read as one."""
     path = Path(path)

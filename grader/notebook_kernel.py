@@ -26,6 +26,8 @@ from typing import Any
 from grader import catalog, notebook, progress, results
 from grader.notebook import Cell
 from grader.notebook_view import failure_html, say, summary_html, summary_text
+from grader.report.command import read_sources, write_reports
+from grader.report.html import render
 from grader.results import RunResult
 
 SECONDS_PER_EXERCISE = 120  # above the sandbox's own 60 s per exercise: it answers first
@@ -107,16 +109,17 @@ def grade_cells(
         run = _grade_check(private, [e.id for e in exercises], lang, device)
         if isinstance(run, str):
             return _failed(run, lang)
-        from grader.report.command import read_sources, write_reports
-        from grader.report.html import render
-
         sources = read_sources(private, run)
-        report = render(run, lang, sources)
     finally:
         shutil.rmtree(private, ignore_errors=True)
     merged = progress.remember(state, run)
-    saved = progress.state_dir(state) / "report.html"
-    write_reports(merged, html=saved, lang=lang, sources=read_sources(state, merged) | sources)
+    saved: Path | None = progress.state_dir(state) / "report.html"
+    try:  # the verdict is in hand: a failing report must not hide it
+        report = render(run, lang, sources)
+        write_reports(merged, html=saved, lang=lang, sources=read_sources(state, merged) | sources)
+    except Exception as exc:  # noqa: BLE001 - any fault of the report writer, said as a note
+        report, saved = "", None
+        notes = (*notes, say("grading_failed", lang, detail=f"HTML report: {exc!r}"[:500]))
     return Verdict(
         run,
         summary_html(run, lang, report, saved, notes),

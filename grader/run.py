@@ -143,9 +143,15 @@ def _precheck(
     return None, facts
 
 
-def _import_error(exercise: Exercise, info: dict) -> str:
+def _import_error(exercise: Exercise, info: dict, path: Path | None = None) -> str:
     line = info.get("line")
     where = f" ({exercise.file}, line {line})" if type(line) is int else f" ({exercise.file})"
+    if path is not None and notebook.is_notebook(path):  # its cell and line, not the program's
+        where = (
+            f" ({path.name}, {notebook.where(path, line)})"
+            if type(line) is int
+            else f" ({path.name})"
+        )
     kind, message = str(info.get("type")), str(info.get("message"))[:500]
     if kind in ("SystemExit", "KeyboardInterrupt"):
         return f"exit: your file called sys.exit({message}) while being imported{where}"
@@ -306,7 +312,7 @@ def grade_batch(
             except (ImportFailed, WorkerLost, BadAnswer) as exc:
                 learner.close()
                 reason = (
-                    _import_error(exercise, exc.info)
+                    _import_error(exercise, exc.info, learner.file)
                     if isinstance(exc, ImportFailed)
                     else f"{exc.reason}: {exc.detail}"
                     if isinstance(exc, WorkerLost)
