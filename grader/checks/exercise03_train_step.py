@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from grader.checking import check, fail, same, show, type_name, which_mistake
+from grader.checking import CheckFailure, check, fail, same, show, type_name, which_mistake
 from grader.sandbox.proxy import LearnerRaised
 
 CORRECT = ("zero_grad", "forward", "backward", "step")
@@ -348,7 +348,14 @@ def test_train_epoch_every_batch(learner, device, recipe, sizes, loader):
 )
 def test_train_epoch_train_mode(learner, device, recipe, sizes, loader):
     batches = make_batches(recipe, sizes)
-    got, example = run_epoch(learner, device, recipe, batches, loader, "eval")
+    try:
+        got, example = run_epoch(learner, device, recipe, batches, loader, "eval")
+    except (LearnerRaised, CheckFailure):
+        if loader == "dataloader":
+            raise
+        # This check is about the mode, not the loader: a train_epoch that cannot take a plain
+        # list loses the checks that need one (every_batch, mean_loss), and is asked again here.
+        got, example = run_epoch(learner, device, recipe, batches, "dataloader", "eval")
     _, want = simulate(recipe, batches)
     if all(got["modes"]) and same(got["state"], want, RTOL, ATOL):
         return
