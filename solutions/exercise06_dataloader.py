@@ -58,7 +58,8 @@ def pad_collate(batch: list[tuple[Tensor, int]]) -> tuple[Tensor, Tensor, Tensor
     sequences = [seq for seq, _ in batch]
     # batch_first=True gives (B, longest); the default (False) would give (longest, B).
     padded = pad_sequence(sequences, batch_first=True, padding_value=0)
-    # torch.tensor with an explicit dtype: torch.Tensor([...]) would make float32.
+    # torch.tensor with an explicit dtype: torch.Tensor([...]) would make the default float
+    # dtype (float32).
     lengths = torch.tensor([len(seq) for seq in sequences], dtype=torch.int64)
     labels = torch.tensor([label for _, label in batch], dtype=torch.int64)
     return padded, lengths, labels
