@@ -35,8 +35,8 @@ last real token. Two ways out: keep the lengths and pick each row's state at ste
 `length - 1`, or hand the LSTM a `nn.utils.rnn.pack_padded_sequence(x, lengths,
 batch_first=True, enforce_sorted=False)` (lengths on the CPU), which skips the padding, so
 `h_n` is each sentence's state after its last real token. `nn.Embedding(vocab_size, dim,
-padding_idx=0)` starts the padding id's vector at zero and never gives it a gradient. (In this exercise every sequence is
-full length, so the last step is the last real step.)
+padding_idx=0)` starts the padding id's vector at zero and never gives it a gradient. (In this
+exercise every sequence is full length, so the last step is the last real step.)
 
 Run `grade exercise12` to check your work, `grade hint exercise12` when stuck.
 """

@@ -37,7 +37,7 @@ def with_add_module() -> nn.Sequential:
 
 
 def with_positional() -> nn.Sequential:
-    """返回由 Conv2d(3, 3, 3)、BatchNorm2d(3)、ReLU() 组成、命名为 '0'、'1'、'2' 的 `nn.Sequential`。"""
+    """返回由 Conv2d(3, 3, 3)、BatchNorm2d(3)、ReLU() 组成、层名为 '0'、'1'、'2' 的 Sequential。"""
     raise NotImplementedError
 
 

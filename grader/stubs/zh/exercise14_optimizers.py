@@ -31,9 +31,9 @@ def finetune_optimizer(net: nn.Module) -> torch.optim.SGD:
     """为 `net` 返回一个带有两个参数组的 `torch.optim.SGD`。
 
     `net` 有两个子模块 `net.features` 和 `net.classifier`（没有其他参数）。第一组包含
-    `net.features` 的所有参数，使用优化器的默认学习率 1e-5（所以 `optimizer.defaults["lr"] == 1e-5`）；
-    第二组包含 `net.classifier` 的所有参数，lr 为 1e-2。两者的每个参数都恰好出现一次。其他 SGD
-    设置保持默认。
+    `net.features` 的所有参数，使用优化器的默认学习率 1e-5（所以
+    `optimizer.defaults["lr"] == 1e-5`）；第二组包含 `net.classifier` 的所有参数，lr 为 1e-2。
+    两者的每个参数都恰好出现一次。其他 SGD 设置保持默认。
     """
     raise NotImplementedError
 
