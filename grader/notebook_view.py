@@ -53,9 +53,10 @@ def _e(text: object, lang: str, limit: int = 1500) -> str:
     return html.escape(clean(text, limit, lang=lang))
 
 
-def _block(label: str, body: str, pre: bool = False) -> str:
+def _block(label: str, body: str, lang: str, pre: bool = False) -> str:
     inner = f"<pre style='margin:2px 0;white-space:pre-wrap'>{body}</pre>" if pre else body
-    return f"<div style='margin:2px 0'><b>{html.escape(label)}</b>: {inner}</div>"
+    colon = html.escape(phrase("colon", lang))
+    return f"<div style='margin:2px 0'><b>{html.escape(label)}</b>{colon}{inner}</div>"
 
 
 def _exercise(exercise: ExerciseResult, lang: str) -> str:
@@ -70,7 +71,7 @@ def _exercise(exercise: ExerciseResult, lang: str) -> str:
         f"</span> · {html.escape(score)}</div>",
     ]
     if exercise.reason:
-        parts.append(_block(phrase("reason", lang), _e(exercise.reason, lang), pre=True))
+        parts.append(_block(phrase("reason", lang), _e(exercise.reason, lang), lang, pre=True))
     to_fix = problems(exercise)
     for check in to_fix[:SHOWN_PROBLEMS]:
         parts.append("<div style='margin:6px 0 6px 8px'>")
@@ -79,15 +80,15 @@ def _exercise(exercise: ExerciseResult, lang: str) -> str:
         if check.message:
             parts.append(f"<div style='white-space:pre-wrap'>{_e(check.message, lang)}</div>")
         if check.diagnosis:
-            parts.append(_block(phrase("diagnosis", lang), _e(check.diagnosis, lang)))
+            parts.append(_block(phrase("diagnosis", lang), _e(check.diagnosis, lang), lang))
         if check.example:
-            parts.append(_block(phrase("example", lang), _e(check.example, lang), pre=True))
+            parts.append(_block(phrase("example", lang), _e(check.example, lang), lang, pre=True))
         parts.append("</div>")
     if len(to_fix) > SHOWN_PROBLEMS:
         more = say("more_problems", lang, count=len(to_fix) - SHOWN_PROBLEMS)
         parts.append(f"<div>{html.escape(more)}</div>")
     if exercise.hint and exercise.status != "passed":
-        parts.append(_block(phrase("hint", lang), _e(exercise.hint, lang)))
+        parts.append(_block(phrase("hint", lang), _e(exercise.hint, lang), lang))
     parts.append("</div>")
     return "".join(parts)
 

@@ -234,6 +234,21 @@ def test_the_summary_shows_what_to_fix_and_escapes_learner_text() -> None:
     assert "backward() adds into .grad" in page
 
 
+def test_the_summary_speaks_chinese() -> None:
+    check = CheckResult(name="step", device="cpu", status="failed", diagnosis="诊断", example="x")
+    exercise = ExerciseResult(id="exercise3", title="训练步骤", status="failed", max_score=12)
+    exercise.checks, exercise.hint = [check], "提示文字"
+    page = summary_html(RunResult(exercises=[exercise], seed=0, devices=["cpu"]), "zh", "<p/>")
+    for text in (
+        "未通过",
+        "<b>原因</b>：诊断",
+        "最小失败输入",
+        "<b>提示</b>：提示文字",
+        "完整报告",
+    ):
+        assert text in page, text
+
+
 @pytest.mark.slow
 def test_a_notebook_submission_grades_like_the_py(tmp_path: Path) -> None:
     for code, status in ((REFERENCE, "passed"), (MISTAKE, "failed")):
