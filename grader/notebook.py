@@ -287,7 +287,21 @@ def assemble(cells: list[Cell], api: tuple[str, ...] = ()) -> Program:
             continue
         keep.add(index)
         todo.extend(_uses(statements[index]))
-    return Program(_render([statements[i] for i in sorted(keep)]), _notes(stripped_all))
+    kept = [statements[i] for i in sorted(keep)]
+    # `from __future__` must open a module; cells may have run in any order: one line first.
+    future = {
+        a.name
+        for s in kept
+        if isinstance(s.node, ast.ImportFrom) and s.node.module == "__future__"
+        for a in s.node.names
+    }
+    rest = [
+        s
+        for s in kept
+        if not (isinstance(s.node, ast.ImportFrom) and s.node.module == "__future__")
+    ]
+    head = f"from __future__ import {', '.join(sorted(future))}\n" if future else ""
+    return Program(head + _render(rest), _notes(stripped_all))
 
 
 def _verbatim(cells: list[Cell]) -> str:

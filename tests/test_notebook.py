@@ -75,6 +75,18 @@ def test_demo_code_is_left_out_and_what_definitions_read_is_kept() -> None:
     assert "import torch" in text and "SCALE = 2" in text
 
 
+def test_future_imports_open_the_program_whatever_cell_they_came_from() -> None:
+    text = program(
+        "def f() -> Later:\n    return 1\n",
+        "from __future__ import annotations\nimport math\n",
+        "from __future__ import annotations",
+    )
+    assert text.startswith("from __future__ import annotations\n") and text.count("__future__") == 1
+    namespace: dict = {}
+    exec(compile(text, "program", "exec"), namespace)
+    assert namespace["f"]() == 1
+
+
 def test_magics_and_shell_lines_are_left_out_with_a_note(tmp_path: Path) -> None:
     path = write_notebook(
         tmp_path,
