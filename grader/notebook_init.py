@@ -74,6 +74,14 @@ def exercise_notebook(exercise: Exercise, lang: str = "en") -> Any:
     return book
 
 
+def notebook_text(exercise: Exercise, lang: str = "en") -> str:
+    """The notebook file of one exercise as `grade init --notebooks` writes it."""
+    import nbformat
+
+    text = nbformat.writes(exercise_notebook(exercise, lang))
+    return text if text.endswith("\n") else text + "\n"
+
+
 def init_folder(folder: Path, notebooks: bool, lang: str) -> tuple[list[Path], list[Path]]:
     """Write every exercise's stub (or notebook) into `folder`; (written, kept as they were)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,10 +95,7 @@ def init_folder(folder: Path, notebooks: bool, lang: str) -> tuple[list[Path], l
             kept.extend(existing)
             continue
         if notebooks:
-            import nbformat
-
-            text = nbformat.writes(exercise_notebook(exercise, lang))
-            book.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+            book.write_text(notebook_text(exercise, lang), encoding="utf-8")
             written.append(book)
         else:
             python.write_bytes(stub_path(exercise, lang).read_bytes())

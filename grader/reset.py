@@ -7,7 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from grader import catalog, progress, results
+from grader import catalog, notebook, progress, results
 from grader.catalog import Exercise
 
 STUBS_DIR = catalog.PACKAGE_DIR / "stubs"
@@ -30,14 +30,16 @@ def stub_path(exercise: Exercise, lang: str = "en") -> Path:
     return STUBS_DIR / exercise.file
 
 
-def backup_path(workspace: Path, exercise: Exercise, now: float | None = None) -> Path:
+def backup_path(
+    workspace: Path, exercise: Exercise, now: float | None = None, suffix: str = ".py"
+) -> Path:
     """`<workspace>/.grade/backups/<stem>.<timestamp>.py`, never one that already exists."""
     folder = progress.state_dir(workspace) / BACKUPS
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    path = folder / f"{exercise.stem}.{stamp}.py"
+    path = folder / f"{exercise.stem}.{stamp}{suffix}"
     number = 2
     while path.exists():
-        path = folder / f"{exercise.stem}.{stamp}-{number}.py"
+        path = folder / f"{exercise.stem}.{stamp}-{number}{suffix}"
         number += 1
     return path
 
@@ -67,17 +69,23 @@ def reset(
     stub in another language is replaced without a backup: it holds no work of the learner.
     FileNotFoundError when the grader has no stub for it (an incomplete installation).
     """
-    pristine = stub_path(exercise, lang).read_bytes()
-    untouched = {pristine} | {
-        path.read_bytes()
-        for path in (stub_path(exercise, other) for other in catalog.LANGUAGES)
-        if path.is_file()
-    }
-    target = Path(workspace) / exercise.file
+    target = notebook.learner_path(Path(workspace), exercise.file)
+    if notebook.is_notebook(target):  # a notebook workspace gets its notebook back, not a .py
+        from grader.notebook_init import notebook_text
+
+        pristine = notebook_text(exercise, lang).encode("utf-8")
+        untouched = {notebook_text(exercise, other).encode("utf-8") for other in catalog.LANGUAGES}
+    else:
+        pristine = stub_path(exercise, lang).read_bytes()
+        untouched = {pristine} | {
+            path.read_bytes()
+            for path in (stub_path(exercise, other) for other in catalog.LANGUAGES)
+            if path.is_file()
+        }
     current = target.read_bytes() if target.is_file() else None
     backup = None
     if current is not None and current not in untouched:
-        backup = backup_path(workspace, exercise, now)
+        backup = backup_path(workspace, exercise, now, target.suffix)
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, backup)
     changed = current != pristine

@@ -199,6 +199,24 @@ def test_grade_init_notebooks_in_chinese(tmp_path: Path) -> None:
     assert "评分" in "".join(book["cells"][-2]["source"])
 
 
+def test_grade_reset_gives_a_notebook_workspace_its_notebook_back(tmp_path: Path) -> None:
+    pytest.importorskip("nbformat", reason="the [notebook] extra is not installed")
+    from grader.notebook_init import notebook_text
+    from grader.reset import reset
+
+    folder = tmp_path / "work"
+    args = ["init", str(folder), "--notebooks", "--lang", "en"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    path = folder / f"{EX3}.ipynb"
+    pristine = path.read_text(encoding="utf-8")
+    assert pristine == notebook_text(catalog.find("exercise3"), "en")
+    path.write_text(pristine.replace("raise NotImplementedError", "return 0.0"), encoding="utf-8")
+    changed, backup = reset(folder, catalog.find("exercise3"), lang="en")
+    assert changed and backup is not None and backup.suffix == ".ipynb"
+    assert "return 0.0" in backup.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == pristine and not (folder / f"{EX3}.py").exists()
+
+
 def test_magic_arguments_are_parsed_strictly() -> None:
     assert notebook_kernel.parse_magic("exercise3 --lang zh --device=cpu") == (
         ("exercise3",),
