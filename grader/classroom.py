@@ -12,19 +12,22 @@ import fcntl
 import hashlib
 import json
 import os
-import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader import __version__, catalog, results
+from grader import classroom_layout as layout
 from grader.catalog import Exercise
+from grader.classroom_layout import Submission
+from grader.classroom_policy import Policy
 from grader.report.command import read_sources, write_reports
-from grader.results import RunResult, strip_control
+from grader.results import RunResult
 from grader.sandbox.limits import Limits
 
 STATE_FILE = "state.json"
+PRIVATE_SEED_FILE = ".private-seed"
 STATE_VERSION = 1
 _LOCK_FILE = ".state.lock"
 _CHUNK = 1 << 20
@@ -47,11 +50,18 @@ class ClassOptions:
     exercises: tuple[Exercise, ...]
     device: str = "all"
     seed: int = 0
+    seed_private: bool = False  # used for every student, kept in OUT, never shown in reports
     max_examples: int = 20
     limits: Limits = field(default_factory=Limits)
     lang: str = "en"
     jobs: int = 1
     dask: str | None = None
+    dask_wait: float = 120.0  # seconds a Dask cluster may have no worker before the run ends
+    overrides: Path | None = None  # overrides.toml (default: OUT/overrides.toml if present)
+    deadlines: Path | None = None  # deadlines.toml (default: OUT/deadlines.toml if present)
+    formats: tuple[str, ...] = ("csv",)  # gradebooks to write: csv, canvas, moodle
+    plain: bool = False  # no byte-order mark in the CSV files
+    anonymise: bool = False  # also write anonymised/ gradebooks with stable pseudonyms
 
     def __post_init__(self) -> None:
         if not self.exercises:
@@ -70,6 +80,8 @@ class Student:
     quiz: dict[str, tuple[float, float]] = field(default_factory=dict)
     error: str = ""
     reused: bool = False
+    folder: Path | None = None  # where their files are (a nested folder, an unpacked zip)
+    problem: str = ""  # "missing" or "unreadable": a verdict on the submission, not a failure
 
 
 @dataclass
@@ -78,18 +90,33 @@ class ClassResult:
 
     options: ClassOptions
     students: list[Student]
+    policy: Policy = field(default_factory=Policy)
 
     @property
     def complete(self) -> bool:
-        """Whether every student could be graded (failing exercises included)."""
-        return all(s.run is not None for s in self.students)
+        """Whether every student got a verdict (failing, missing and unreadable included)."""
+        return all(s.run is not None or s.problem for s in self.students)
 
 
-def student_ids(submissions: Path) -> list[str]:
-    """The students: every sub-folder that is not hidden, sorted by name."""
-    return sorted(
-        p.name for p in Path(submissions).iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
+def private_seed(out: Path, fresh: int) -> int:
+    """The class's private seed: the one kept in OUT by an earlier run, else `fresh`, kept.
+
+    Kept (readable by its owner only) so that a resumed run grades with the same inputs.
+    """
+    path = Path(out) / PRIVATE_SEED_FILE
+    try:
+        return int(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        Path(out).mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(f"{int(fresh)}\n")
+        return int(fresh)
+
+
+def unpacked_dir(out: Path) -> Path:
+    """Where the students' zips are unpacked (inside OUT, hidden from learner code)."""
+    return Path(out) / "unpacked"
 
 
 def learner_files(workspace: Path) -> list[Path]:
@@ -180,6 +207,7 @@ def grade_config(options: ClassOptions) -> dict[str, Any]:
         "exercises": [e.id for e in options.exercises],
         "device": options.device,
         "seed": options.seed,
+        "seed_private": options.seed_private,
         "max_examples": options.max_examples,
         "limits": options.limits.as_dict(),
         "lang": options.lang,
@@ -197,25 +225,42 @@ def grade_workspace(workspace: Path, config: dict[str, Any]) -> dict:
         exercises=tuple(catalog.find(i) for i in config["exercises"]),
         limits=Limits(**config["limits"]),
         hide=tuple(Path(p) for p in config["hide"]),
+        seed_private=bool(config.get("seed_private")),
         **{key: config[key] for key in ("device", "seed", "max_examples", "lang")},
     )
     return results.to_dict(grade(options))
 
 
-def _check_folders(options: ClassOptions) -> list[str]:
+def _check_folders(options: ClassOptions) -> list[Submission]:
     """The students to grade; ClassError when the folders are not usable."""
     submissions = Path(options.submissions)
     if not submissions.is_dir():
         raise ClassError(f"{str(submissions)!r} is not a folder of submissions.")
-    ids = student_ids(submissions)
-    if not ids:
-        raise ClassError(f"{str(submissions)!r} has no student folders (one sub-folder each).")
     where, out = submissions.resolve(), Path(options.out).resolve()
     if out == where or where in out.parents:
         raise ClassError(f"--out {str(options.out)!r} must not be inside {str(submissions)!r}.")
     if (out / "students") == where or (out / "students") in where.parents:
         raise ClassError(f"{str(submissions)!r} must not be inside {str(out / 'students')!r}.")
-    return ids
+    found = layout.submissions(submissions, unpacked_dir(out))
+    if not found:
+        raise ClassError(
+            f"{str(submissions)!r} has no students (one sub-folder or one .zip per student)."
+        )
+    return found
+
+
+def policy_of(options: ClassOptions) -> Policy:
+    """The overrides and deadlines in force: the files given, else those in OUT, if any.
+
+    PolicyError (a usage error) when one is malformed: checked before anything is graded.
+    """
+    from grader import classroom_policy as policies
+
+    out = Path(options.out)
+    return policies.load(
+        options.overrides or out / policies.OVERRIDES_FILE,
+        options.deadlines or out / policies.DEADLINES_FILE,
+    )
 
 
 def grade_class(
@@ -223,94 +268,126 @@ def grade_class(
 ) -> ClassResult:
     """Grade the class (or the students in `only`), reusing unchanged students; write every file.
 
-    Never raises for anything a student wrote: a student who cannot be graded is an error row.
+    Never raises for anything a student wrote: a student who cannot be graded is an error row,
+    an empty or unreadable submission is `missing` / `unreadable`. Every student of the folder
+    stays in the gradebook, `only` just limits who is graded again. On Ctrl-C every job is
+    stopped, the gradebook is written with what is done, and `Interrupted` is raised.
     """
-    from grader import classroom_report
-    from grader.classroom_report import points, say
+    from grader import classroom_dispatch, classroom_report
     from grader.sandbox import zygote
 
-    ids = _check_folders(options)
-    zygote.get()
+    found = _check_folders(options)
+    policy = policy_of(options)
     if only is not None:
-        ids = [i for i in ids if i in set(only)]
-    submissions, out = Path(options.submissions), Path(options.out)
+        unknown = sorted(set(only) - {s.id for s in found})
+        if unknown:
+            raise ClassError(f"no student {', '.join(map(repr, unknown))} in the submissions.")
+    zygote.get()
+    out = Path(options.out)
     known = settings(options)
     state = read_state(out)
     done = state.get("students", {}) if state.get("settings") == known else {}
-    rows = {i: Student(id=i, digest=content_hash(submissions / i)) for i in ids}
+    rows = {
+        s.id: Student(
+            id=s.id,
+            digest="" if s.problem else content_hash(s.folder),
+            folder=s.folder,
+            problem=s.problem,
+            error=s.detail if s.problem else "",
+        )
+        for s in found
+    }
     todo = []
     for row in rows.values():
-        row.run = previous(out, row.id) if done.get(row.id) == row.digest else None
+        if row.problem:
+            continue
+        named = only is not None and row.id in only  # --only: graded again, whatever is kept
+        row.run = None if named else _reused(out, row, done, options.lang)
         row.reused = row.run is not None
-        if row.run is None:
+        if row.run is None and (only is None or named):
             todo.append(row.id)
-        elif not (student_dir(out, row.id) / "report.html").is_file():
-            store(out, row.id, submissions / row.id, results.to_dict(row.run), options.lang)
+        elif row.run is None:
+            row.error = "not graded yet (this run graded only the students named with --only)"
 
     def finish(student: str, data: dict | None) -> None:
         """Store one graded student and mark them done (runs where the grading ran)."""
         if data is None or "class_error" in data:
             return
-        store(out, student, submissions / student, data, options.lang)
+        store(out, student, rows[student].folder, data, options.lang)
         record(out, known, student, rows[student].digest)
-        if echo:
-            shown = {"score": points(data["score"]), "max": points(data["max_score"])}
-            echo(say("progress_line", options.lang, student=strip_control(student), **shown))
 
-    graded = _dispatch(options, todo, finish) if todo else {}
-    for student in todo:
-        data = graded.get(student)
-        if data is None:
-            rows[student].error = "the process grading this student died"
-        elif "class_error" in data:
-            rows[student].error = str(data["class_error"])
-        else:
-            rows[student].run = results.from_dict(data)
-    for row in rows.values():
-        row.quiz = classroom_report.load_quiz(submissions / row.id)
-    result = ClassResult(options=options, students=[rows[i] for i in ids])
+    progress = classroom_dispatch.Progress(len(todo), echo, options.lang)
+    folders = {s: rows[s].folder for s in todo}
+    try:
+        graded = _dispatch(options, todo, folders, finish, progress) if todo else {}
+    except classroom_dispatch.Interrupted:
+        _settle(out, rows, todo, {}, known, interrupted=True)
+        partial = ClassResult(options, [rows[s.id] for s in found], policy)
+        classroom_report.write_class(partial, out)
+        kept = sum(1 for r in rows.values() if r.run is not None)
+        raise classroom_dispatch.Interrupted(kept, len(rows)) from None
+    _settle(out, rows, todo, graded, known)
+    result = ClassResult(options=options, students=[rows[s.id] for s in found], policy=policy)
     classroom_report.write_class(result, out)
     return result
 
 
-_stopped = False
+def _reused(out: Path, row: Student, done: dict[str, str], lang: str) -> RunResult | None:
+    """The stored run of a student whose files and settings did not change, else None."""
+    if done.get(row.id) != row.digest:
+        return None
+    run = previous(out, row.id)
+    if run is not None and not (student_dir(out, row.id) / "report.html").is_file():
+        store(out, row.id, row.folder, results.to_dict(run), lang)
+    return run
 
 
-def _stop_job(signum: int, frame: object) -> None:
-    """Ctrl-C in a grading job: stop at once, store nothing, keep pytest's complaints quiet."""
-    global _stopped
-    _stopped = True
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 1)
-    os.dup2(quiet, 2)
-    raise KeyboardInterrupt
+def _settle(
+    out: Path,
+    rows: dict[str, Student],
+    todo: list[str],
+    graded: dict[str, dict | None],
+    known: dict[str, Any],
+    interrupted: bool = False,
+) -> None:
+    """Put each graded student's run (or why there is none) and quiz into their row."""
+    from grader import classroom_report
+
+    stored = read_state(out).get("students", {}) if interrupted else {}
+    for student in todo:
+        row = rows[student]
+        data = graded.get(student)
+        if interrupted:
+            row.run = previous(out, student) if stored.get(student) == row.digest else None
+            row.error = "" if row.run else "interrupted before it was graded"
+        elif data is None:
+            row.error = "the process grading this student died"
+        elif "class_error" in data:
+            row.error = str(data["class_error"])
+        else:
+            row.run = results.from_dict(data)
+    for row in rows.values():
+        if row.folder is not None and not row.problem:
+            row.quiz = classroom_report.load_quiz(row.folder)
 
 
 def _dispatch(
-    options: ClassOptions, todo: list[str], finish: Callable[[str, dict | None], None]
+    options: ClassOptions,
+    todo: list[str],
+    folders: dict[str, Path],
+    finish: Callable[[str, dict | None], None],
+    progress: Callable[[str, dict | None], None],
 ) -> dict[str, dict | None]:
     """Grade the students in `todo` locally (forked jobs) or on a Dask cluster."""
+    from grader import classroom_dispatch
+
     config = grade_config(options)
-    submissions = Path(options.submissions)
     if options.dask:
         from grader.classroom_cluster import on_cluster
 
-        return on_cluster(options.dask, todo, submissions, config, finish)
-    from grader.jobs import run_in_jobs
-
-    def work(student: str) -> dict:
-        signal.signal(signal.SIGINT, _stop_job)
-        try:
-            data = grade_workspace(submissions / student, config)
-            if _stopped:  # pytest may have swallowed the interrupt: the verdicts are partial
-                raise KeyboardInterrupt
+        def both(student: str, data: dict | None) -> None:
             finish(student, data)
-        except Exception as exc:  # noqa: BLE001 - a grader bug costs this student, not the job
-            return {"class_error": f"internal: {type(exc).__name__}: {exc}"}
-        return data
+            progress(student, data)
 
-    done: dict[str, dict | None] = {}
-    while waiting := [s for s in todo if s not in done]:
-        # Items left in the queue when every job has died were never handed out: start again.
-        done |= run_in_jobs(waiting, work, options.jobs)
-    return done
+        return on_cluster(options.dask, todo, folders, config, both, wait=options.dask_wait)
+    return classroom_dispatch.locally(todo, folders, config, options.jobs, finish, progress)

@@ -7,8 +7,6 @@ Everything a student controls (folder names, quiz files, messages) is cleaned an
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 import sys
 from functools import cache
@@ -17,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from grader import catalog
+from grader.classroom_policy import grade_of  # noqa: F401 - part of this module's API
 from grader.quiz import quiz_progress
 from grader.report.html import MARKS, clean, environment, phrase, points, status_label
-from grader.results import ExerciseResult, strip_control, write_atomic
+from grader.results import ExerciseResult, write_atomic
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from grader.classroom import ClassResult, Student
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "report" / "class_messages.toml"
-FORMULA_START = ("=", "+", "-", "@")
 BINS = 10
 CHART = {"width": 600, "height": 240, "left": 8, "right": 8, "top": 24, "bottom": 44}
 LISTED = 40
@@ -47,12 +45,6 @@ def say(key: str, lang: str = "en", **values: object) -> str:
     table = _messages()
     text = table.get(lang, {}).get(key) or table["en"].get(key)
     return phrase(key, lang, **values) if text is None else text.format(**values)
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula; no control characters."""
-    text = strip_control(str(value)).replace("\t", " ")
-    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
 
 
 def load_quiz(workspace: Path) -> dict[str, tuple[float, float]]:
@@ -101,37 +93,6 @@ def _by_id(student: Student) -> dict[str, ExerciseResult]:
     return {e.id: e for e in student.run.exercises} if student.run else {}
 
 
-def _total(student: Student, exercise_ids: list[str]) -> tuple[float, float]:
-    found = _by_id(student)
-    chosen = [found[i] for i in exercise_ids if i in found]
-    return sum(e.score for e in chosen), sum(e.max_score for e in chosen)
-
-
-def gradebook_rows(result: ClassResult) -> list[list[str]]:
-    """The gradebook as rows of text: a header, then one row per student."""
-    exercise_ids = [e.id for e in result.options.exercises]
-    quizzes = list(quiz_topics(result))
-    rows = [["student", *exercise_ids, *quizzes, "total", "max", "status"]]
-    for student in result.students:
-        found = _by_id(student)
-        quiz = [points(student.quiz[q][0]) if q in student.quiz else "" for q in quizzes]
-        if student.run is None:
-            blank = [""] * len(exercise_ids)
-            rows.append([student.id, *blank, *quiz, "", "", f"error: {student.error}"])
-            continue
-        scores = [points(found[i].score) if i in found else "" for i in exercise_ids]
-        total, maximum = _total(student, exercise_ids)
-        rows.append([student.id, *scores, *quiz, points(total), points(maximum), "graded"])
-    return [[safe_cell(c) for c in row] for row in rows]
-
-
-def gradebook_csv(result: ClassResult) -> str:
-    """The gradebook as CSV text (the same results give the same bytes)."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(gradebook_rows(result))
-    return buffer.getvalue()
-
-
 def bucket(fraction: float) -> int:
     """The heatmap colour step of a score fraction: 0 none, 1-3 thirds, 4 every point."""
     if fraction <= 0:
@@ -153,10 +114,11 @@ def _cell(item: str, quiz: bool, label: str, fraction: float | None, mark: str, 
     return {"item": item, "quiz": quiz, "label": label, "cls": cls, "mark": mark, "text": text}
 
 
-def _heat_row(student: Student, exercises: list, quizzes: list[str], lang: str) -> dict:
+def _heat_row(result: ClassResult, student: Student, quizzes: list[str], lang: str) -> dict:
     """One student's heatmap row: a cell per exercise and quiz topic, then the total."""
     name = clean(student.id, 100)
     found = _by_id(student)
+    exercises = list(result.options.exercises)
     cells = []
     for exercise in exercises:
         item, entry = clean(exercise.id, 100), found.get(exercise.id)
@@ -181,14 +143,17 @@ def _heat_row(student: Student, exercises: list, quizzes: list[str], lang: str) 
         shown = {"score": points(score), "max": points(maximum)}
         label = say("cell_quiz_label", lang, student=name, item=item, **shown)
         cells.append(_cell(item, True, label, _fraction(score, maximum), "", shown["score"]))
-    total, maximum = _total(student, [e.id for e in exercises])
+    grade = grade_of(student, result, result.policy)
+    problem = say(f"problem_{student.problem}", lang) if student.problem else ""
     return {
         "student": name,
         "href": f"students/{quote(student.id, safe='')}/report.html" if student.run else "",
         "cells": cells,
-        "total": points(total) if student.run else "–",
-        "max": points(maximum),
-        "error": clean(student.error, 300, lang),
+        "total": points(grade.total) if student.run else "–",
+        "max": points(grade.maximum),
+        "notes": [clean(n, 300, lang) for n in grade.notes],
+        "problem": problem,
+        "error": clean(": ".join(p for p in (problem, student.error) if p), 300, lang),
     }
 
 
@@ -295,6 +260,33 @@ def _identical(result: ClassResult) -> list[list[str]]:
     return [names for names in groups.values() if len(names) > 1]
 
 
+def ran_on(result: ClassResult) -> list[str]:
+    """The devices checks really ran on in this class (not those asked for)."""
+    seen = {
+        "cuda" if c.device == "cuda" else "cpu"
+        for s in result.students
+        if s.run
+        for e in s.run.exercises
+        for c in e.checks
+        if c.status != "skipped" and c.device in ("cpu", "cuda", "emulated")
+    }
+    return [d for d in ("cpu", "cuda") if d in seen]
+
+
+def _similar(result: ClassResult) -> list[dict]:
+    """Clusters of students with the same code for an exercise, cleaned for the page."""
+    from grader.classroom_similarity import clusters
+
+    return [
+        {
+            "exercise": clean(c.exercise, 100),
+            "students": [clean(s, 100) for s in c.students],
+            "code": clean(c.code, 4000),
+        }
+        for c in clusters(result)
+    ]
+
+
 def class_context(result: ClassResult, lang: str = "en") -> dict[str, Any]:
     """Everything the class page shows, already cleaned: the template does no computing."""
     options = result.options
@@ -302,7 +294,9 @@ def class_context(result: ClassResult, lang: str = "en") -> dict[str, Any]:
     topics = quiz_topics(result, lang)
     quizzes = list(topics)
     graded = [s for s in result.students if s.run]
-    percents = [100 * _fraction(*_total(s, [e.id for e in exercises])) for s in graded]
+    grades = [grade_of(s, result, result.policy) for s in graded]
+    rows = [_heat_row(result, s, quizzes, lang) for s in result.students]
+    percents = [100 * _fraction(g.total, g.maximum) for g in grades]
     sections = _diagnoses(result, lang)
     first = graded[0].run if graded else None
     notes = sorted({clean(n, lang=lang) for s in graded for n in s.run.notes})
@@ -329,16 +323,19 @@ def class_context(result: ClassResult, lang: str = "en") -> dict[str, Any]:
                 for q, title in topics.items()
             ),
         ],
-        "rows": [_heat_row(s, exercises, quizzes, lang) for s in result.students],
+        "rows": rows,
         "footer": _footer(result, lang),
         "quiz_count": len(quizzes),
         "histogram": _histogram(percents, lang) if percents else None,
         "diagnoses": sections,
         "reteach": _reteach(sections, len(graded), lang),
         "identical": _identical(result),
+        "similar": _similar(result),
+        "missing": sum(1 for s in result.students if s.problem),
+        "notes_rows": [r for r in rows if r["notes"]],
         "meta": {
-            "seed": options.seed,
-            "devices": clean(", ".join(first.devices) if first else options.device, 80),
+            "seed": say("seed_private", lang) if options.seed_private else options.seed,
+            "devices": clean(", ".join(ran_on(result)), 80),
             "max_examples": options.max_examples,
             "timeout": points(options.limits.exercise_seconds),
             "exercises": len(exercises),
@@ -356,8 +353,10 @@ def render_class(result: ClassResult, lang: str = "en") -> str:
 
 def write_class(result: ClassResult, out: Path) -> list[Path]:
     """Write the gradebook and the class page (each atomically); the paths written."""
-    out = Path(out)
-    gradebook, page = out / "gradebook.csv", out / "class.html"
-    write_atomic(gradebook, gradebook_csv(result))
-    write_atomic(page, render_class(result, result.options.lang))
-    return [gradebook, page]
+    from grader.classroom_gradebook import write_gradebooks
+
+    options = result.options
+    out, page = Path(out), Path(out) / "class.html"
+    written = write_gradebooks(result, out, options.formats, options.plain, options.anonymise)
+    write_atomic(page, render_class(result, options.lang))
+    return [*written, page]

@@ -19,7 +19,7 @@ MARKUP = "<img src=x onerror=alert(1)>"  # and one named like HTML
 # Student -> (exercise1 source, exercise2 source); None leaves the file out.
 STUDENTS: dict[str, tuple[Path | None, Path | None]] = {
     "alice": (ROOT / "solutions" / EX1, ROOT / "solutions" / EX2),
-    "bob": (CORPUS1 / "mistake_squeeze_all.py", ROOT / "exercises" / EX2),
+    "bob": (CORPUS1 / "mistake_squeeze_all.py", ROOT / "grader" / "stubs" / EX2),
     "carol": (CORPUS1 / "mistake_unsqueeze_last.py", CORPUS2 / "mistake_tolist.py"),
     "dave": (HOSTILE / "syntax_error.py", None),
     "eve": (HOSTILE / "loop_in_call.py", None),
@@ -38,9 +38,9 @@ EXPECTED1 = {
     "eve": "error",
     "frank": "error",
     "grace": "failed",
-    "heidi": "not_started",
+    "heidi": "missing",
     INJECTED: "failed",
-    MARKUP: "not_started",
+    MARKUP: "missing",
     "copycat": "failed",
 }
 

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from grader import catalog, classroom
 from grader.classroom import ClassOptions, content_hash, grade_class, read_state
 from grader.classroom_command import class_
-from grader.classroom_report import bucket, render_class, safe_cell
+from grader.classroom_gradebook import safe_cell
+from grader.classroom_report import bucket, render_class
 from grader.run import RunOptions, grade
 from grader.sandbox.limits import Limits
 
@@ -72,8 +73,17 @@ def graded(class_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     return result, out
 
 
-def read_gradebook(out: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text(encoding="utf-8"))))
+def read_gradebook(out: Path, name: str = "gradebook.csv") -> list[dict[str, str]]:
+    """The students' rows (the points-possible row left out); the file starts with a BOM."""
+    text = (out / name).read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    return [r for r in rows if r.get("student") != "Points Possible"]
+
+
+def first_status(student) -> str:
+    """Exercise 1's status, or the submission's problem (missing, unreadable)."""
+    return student.problem or student.run.exercises[0].status
 
 
 class Page(HTMLParser):
@@ -107,13 +117,16 @@ def test_every_student_is_graded_with_the_expected_verdicts(graded) -> None:
     result, out = graded
     assert [s.id for s in result.students] == STUDENT_IDS  # hidden folders and files ignored
     assert result.complete
-    status = {s.id: s.run.exercises[0].status for s in result.students}
+    status = {s.id: first_status(s) for s in result.students}
     assert status == EXPECTED1
     alice = next(s for s in result.students if s.id == "alice")
     assert alice.run.passed and alice.quiz == {"quiz:autograd": (3.0, 4.0)}
     eve = next(s for s in result.students if s.id == "eve")
     assert eve.run.exercises[0].reason.startswith("timeout")
     for student in STUDENT_IDS:
+        if EXPECTED1[student] == "missing":
+            assert not (out / "students" / student).exists()
+            continue
         folder = out / "students" / student
         data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
         assert data["schema_version"] == 1
@@ -133,27 +146,39 @@ def test_gradebook_has_a_row_per_student_and_a_column_per_exercise_and_quiz(grad
     assert header == [
         "student",
         "exercise1",
+        "exercise1 status",
         "exercise2",
+        "exercise2 status",
         "quiz:autograd",
         "total",
         "max",
         "status",
+        "notes",
     ]
     by_student = {r["student"]: r for r in rows}
     assert set(by_student) == {"'" + INJECTED if s == INJECTED else s for s in STUDENT_IDS}
     assert by_student["alice"] == {
         "student": "alice",
         "exercise1": "6",
+        "exercise1 status": "passed",
         "exercise2": "13",
+        "exercise2 status": "passed",
         "quiz:autograd": "3",
         "total": "19",
         "max": "19",
         "status": "graded",
+        "notes": "",
     }
     assert by_student["bob"]["quiz:autograd"] == "2" and by_student["carol"]["quiz:autograd"] == ""
-    assert by_student["heidi"]["total"] == "0"
-    assert all(float(r["total"]) <= float(r["max"]) for r in rows)
+    # Never a silent 0: each kind of failure says what it is.
+    assert by_student["heidi"]["status"] == "missing" and by_student["heidi"]["total"] == ""
+    assert by_student["dave"]["exercise1 status"] == "error: syntax"
+    assert by_student["eve"]["exercise1 status"] == "error: timeout"
+    assert by_student["dave"]["exercise2 status"] == "not_started"
+    assert {r["max"] for r in rows} == {"19"}  # one maximum for everyone
     assert "quiz:not-a-topic" not in header  # topics outside the quiz bank are dropped
+    text = (out / "gradebook.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1] == "Points Possible,6,,13,,,19,19,,"
 
 
 def test_class_page_has_a_heatmap_cell_per_student_and_exercise_and_no_script(graded) -> None:
@@ -165,6 +190,7 @@ def test_class_page_has_a_heatmap_cell_per_student_and_exercise_and_no_script(gr
     assert "svg" in page.tags  # the histogram
     cells = {(c["data-student"], c["data-exercise"]) for c in page.cells}
     assert cells == {(s, e) for s in STUDENT_IDS for e in ("exercise1", "exercise2")}
+    assert "(missing: no exercise file in the submission)" in (out / "class.html").read_text()
     for cell in page.cells:
         assert cell["title"] == cell["aria-label"] and cell["title"]
     alice1 = next(c for c in page.cells if c["data-student"] == "alice")
@@ -190,7 +216,8 @@ def test_class_page_ranks_the_mistakes_with_their_diagnosis(graded) -> None:
     # copycat's unchanged batch is silent_squeeze: most frequent first.
     order = [section.index(f"<code>{m}</code>") for m in ("squeeze_all", "unsqueeze_last")]
     assert order == sorted(order) and order[-1] < section.index("<code>silent_squeeze</code>")
-    share = [round(100 * n / len(STUDENT_IDS)) for n in (2, 1)]
+    graded = sum(1 for s in STUDENT_IDS if EXPECTED1[s] != "missing")
+    share = [round(100 * n / graded) for n in (2, 1)]
     assert f"2 ({share[0]}%)" in section and f"1 ({share[1]}%)" in section
     assert "carol, grace" in text  # identical submissions are listed together
 
@@ -203,7 +230,7 @@ def test_an_interrupted_class_resumed_gives_the_same_gradebook(graded, tmp_path:
     (resumed / "gradebook.csv").unlink()
     # Interrupted halfway: two students' results were written but not yet recorded in the
     # state, the others of that half never got their results written.
-    lost = STUDENT_IDS[::2]
+    lost = [s for s in STUDENT_IDS if EXPECTED1[s] != "missing"][::2]
     for student in lost[2:]:
         shutil.rmtree(resumed / "students" / student)
     state = read_state(resumed)
@@ -212,25 +239,33 @@ def test_an_interrupted_class_resumed_gives_the_same_gradebook(graded, tmp_path:
     (resumed / "state.json").write_text(json.dumps(state))
     lines: list[str] = []
     again = grade_class(options(submissions, resumed), echo=lines.append)
-    assert sorted(s.id for s in again.students if not s.reused) == sorted(lost)
+    regraded = [s.id for s in again.students if not s.reused and not s.problem]
+    assert sorted(regraded) == sorted(lost)
     assert (resumed / "gradebook.csv").read_bytes() == (out / "gradebook.csv").read_bytes()
     assert read_state(resumed)["students"] == read_state(out)["students"]
     assert read_state(out)["students"]["alice"] == content_hash(submissions / "alice")
 
 
-def test_a_subset_a_changed_file_or_a_changed_setting_is_graded_again(tmp_path: Path) -> None:
+def test_only_a_changed_file_or_a_changed_setting_is_graded_again(tmp_path: Path) -> None:
     submissions = tmp_path / "class"
     for student in ("heidi", "ivan"):
         (submissions / student).mkdir(parents=True)
+        shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / student / EX1)  # quick
     out = tmp_path / "out"
     first = grade_class(options(submissions, out), only=["ivan"])
-    assert [s.id for s in first.students] == ["ivan"] and len(read_gradebook(out)) == 1
+    # Everyone stays in the gradebook; only ivan was graded.
+    assert [(s.id, s.run is not None) for s in first.students] == [("heidi", False), ("ivan", True)]
+    assert len(read_gradebook(out)) == 2
     assert [s.reused for s in grade_class(options(submissions, out)).students] == [False, True]
     assert all(s.reused for s in grade_class(options(submissions, out)).students)
+    again = grade_class(options(submissions, out), only=["heidi"])  # regrade one student
+    assert [s.reused for s in again.students] == [False, True]
     (submissions / "heidi" / "scratch.py").write_text("x = 1\n")
     assert [s.reused for s in grade_class(options(submissions, out)).students] == [False, True]
     changed = grade_class(options(submissions, out, seed=SEED + 1))
     assert not any(s.reused for s in changed.students)
+    with pytest.raises(classroom.ClassError, match="nobody"):
+        grade_class(options(submissions, out), only=["nobody"])
 
 
 def test_a_student_whose_grading_dies_is_an_error_row(
@@ -239,6 +274,7 @@ def test_a_student_whose_grading_dies_is_an_error_row(
     submissions = tmp_path / "class"
     for student in ("crash", "heidi"):
         (submissions / student).mkdir(parents=True)
+        shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / student / EX1)
     real = classroom.grade_workspace
 
     def dying(workspace: Path, config: dict) -> dict:
@@ -288,7 +324,8 @@ def test_cli_grades_every_exercise_and_exits_0(cli_group, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "2 students" in result.output and "gradebook.csv" in result.output
     header = read_gradebook(out)[0]
-    assert [k for k in header if k.startswith("exercise")] == [e.id for e in catalog.exercises()]
+    scores = [k for k in header if k.startswith("exercise") and not k.endswith(" status")]
+    assert scores == [e.id for e in catalog.exercises()]
     assert read_gradebook(out)[0]["exercise1"] == "6"
 
 
@@ -311,6 +348,7 @@ def test_cli_exits_1_when_a_student_could_not_be_graded(
 ) -> None:
     submissions = tmp_path / "class"
     (submissions / "crash").mkdir(parents=True)
+    shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / "crash" / EX1)
     monkeypatch.setattr(classroom, "grade_workspace", lambda *_: os._exit(3))
     args = ["class", str(submissions), "--out", str(tmp_path / "o"), "--lang", "en"]
     result = CliRunner().invoke(cli_group, args)
@@ -335,7 +373,7 @@ def test_dask_cluster_grades_like_local_jobs(graded, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
     result, out = graded
     submissions = tmp_path / "class"
-    for student in ("alice", "heidi"):
+    for student in ("alice", "dave"):
         shutil.copytree(result.options.submissions / student, submissions / student)
     remote = tmp_path / "remote"
     with distributed.LocalCluster(
@@ -344,6 +382,6 @@ def test_dask_cluster_grades_like_local_jobs(graded, tmp_path: Path) -> None:
         on_cluster = grade_class(options(submissions, remote, dask=cluster.scheduler_address))
     assert on_cluster.complete and not any(s.reused for s in on_cluster.students)
     local = {r["student"]: r for r in read_gradebook(out)}
-    assert read_gradebook(remote) == [local["alice"], local["heidi"]]
-    heidi = json.loads((remote / "students" / "heidi" / "results.json").read_text())
-    assert str(submissions / "heidi") in heidi["exercises"][0]["reason"]  # not the worker's copy
+    assert read_gradebook(remote) == [local["alice"], local["dave"]]
+    dave = json.loads((remote / "students" / "dave" / "results.json").read_text())
+    assert str(submissions / "dave") in dave["exercises"][1]["reason"]  # not the worker's copy
