@@ -112,14 +112,19 @@ def grade_cells(
         sources = read_sources(private, run)
     finally:
         shutil.rmtree(private, ignore_errors=True)
-    merged = progress.remember(state, run)
-    saved: Path | None = progress.state_dir(state) / "report.html"
-    try:  # the verdict is in hand: a failing report must not hide it
+    # The verdict is in hand: neither a failing report nor a read-only folder may hide it.
+    try:
         report = render(run, lang, sources)
-        write_reports(merged, html=saved, lang=lang, sources=read_sources(state, merged) | sources)
     except Exception as exc:  # noqa: BLE001 - any fault of the report writer, said as a note
-        report, saved = "", None
+        report = ""
         notes = (*notes, say("grading_failed", lang, detail=f"HTML report: {exc!r}"[:500]))
+    saved: Path | None = progress.state_dir(state) / "report.html"
+    try:
+        merged = progress.remember(state, run)
+        write_reports(merged, html=saved, lang=lang, sources=read_sources(state, merged) | sources)
+    except Exception as exc:  # noqa: BLE001 - e.g. a read-only folder: said, not raised
+        saved = None
+        notes = (*notes, say("not_saved", lang, path=state, detail=f"{exc!r}"[:300]))
     return Verdict(
         run,
         summary_html(run, lang, report, saved, notes),

@@ -217,6 +217,46 @@ def test_grade_reset_gives_a_notebook_workspace_its_notebook_back(tmp_path: Path
     assert path.read_text(encoding="utf-8") == pristine and not (folder / f"{EX3}.py").exists()
 
 
+def test_kernel_history_is_read_in_execution_order_without_broken_cells() -> None:
+    class History:
+        input_hist_raw = ["", "%load_ext grader", "def f(:", "def f():\n    return 1", "  "]
+
+    class Shell:
+        history_manager = History()
+
+    cells, broken = notebook_kernel.history_cells(Shell())
+    assert [c.label for c in cells] == ["In[1]", "In[3]"] and broken == ["In[2]"]
+    assert cells[0].text.startswith("pass  #")  # the magic, stripped in the kernel already
+
+
+def passed_run(*_: object) -> RunResult:
+    exercise = ExerciseResult(id="exercise3", title="t", status="passed", score=12, max_score=12)
+    return RunResult(exercises=[exercise], seed=0, devices=["cpu"])
+
+
+def test_kernel_cells_are_graded_from_a_private_notebook_and_progress_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict = {}
+
+    def fake_grade_check(private: Path, ids: list[str], lang: str, device: str) -> RunResult:
+        seen["private"], seen["ids"] = private, ids
+        seen["program"] = notebook.python_source(private / f"{EX3}.ipynb").text
+        return passed_run()
+
+    monkeypatch.setattr(notebook_kernel, "_grade_check", fake_grade_check)
+    cells = [Cell("In[1]", "X = 1"), Cell("In[2]", "def train_step():\n    return X\n")]
+    verdict = notebook_kernel.grade_cells(cells, ("exercise3",), "en", tmp_path, "cpu")
+    assert verdict.passed and seen["ids"] == ["exercise3"] and not seen["private"].exists()
+    assert "# %% In[2], line 1\ndef train_step" in seen["program"]
+    assert (tmp_path / ".grade" / "last-run.json").is_file()
+    assert (tmp_path / ".grade" / "report.html").is_file() and "passed" in verdict.text
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    kept = notebook_kernel.grade_cells(cells, ("exercise3",), "en", not_a_folder, "cpu")
+    assert kept.passed and "could not be saved" in kept.html
+
+
 def test_magic_arguments_are_parsed_strictly() -> None:
     assert notebook_kernel.parse_magic("exercise3 --lang zh --device=cpu") == (
         ("exercise3",),
