@@ -50,6 +50,14 @@ class Code(str):
         return str(self)
 
 
+def round_values(shape: Any, generator: torch.Generator) -> torch.Tensor:
+    """float64 values in halves between -2 and 2: a counterexample reads 1.5, not 1.5409960746765137.
+
+    Halves keep a gradient step exact in binary, so what a learner sees is what was computed.
+    """
+    return torch.randint(-4, 5, tuple(shape), generator=generator).to(torch.float64) / 2
+
+
 @functools.cache
 def initial_state(arch: str, sizes: tuple[int, int, int]) -> dict[str, torch.Tensor]:
     """The architecture's freshly built state_dict: its names, shapes and BatchNorm buffers."""
@@ -68,7 +76,7 @@ def recipes(draw: Any, archs: tuple[str, ...] = ("linear", "mlp")) -> dict:
     ]
     generator = torch.Generator().manual_seed(draw(st.integers(0, 999)))
     state = {
-        name: torch.randn(value.shape, generator=generator, dtype=torch.float64)
+        name: round_values(value.shape, generator)
         if name.endswith(("weight", "bias"))
         else value.clone()
         for name, value in initial_state(arch, tuple(sizes)).items()
@@ -90,11 +98,11 @@ def make_batches(recipe: dict, sizes: list[int]) -> list[list[torch.Tensor]]:
     n_in, _, n_out = recipe["sizes"]
     batches = []
     for size in sizes:
-        inputs = torch.randn(size, n_in, generator=generator, dtype=torch.float64)
+        inputs = round_values((size, n_in), generator)
         if recipe["loss"] == "cross_entropy":
             targets = torch.randint(0, n_out, (size,), generator=generator)
         else:
-            targets = torch.randn(size, n_out, generator=generator, dtype=torch.float64)
+            targets = round_values((size, n_out), generator)
         batches.append([inputs, targets])
     return batches
 
