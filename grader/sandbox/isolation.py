@@ -227,6 +227,6 @@ def copy_learner_file(source: Path, tmpdir: str, content: bytes | None = None) -
         return target
     if content is None:
         content = nofollow.read_bytes(source)
-    with open(target, "xb") as handle:
+    with open(target, "wb") as handle:  # the exercise file wins over a same-named sibling
         handle.write(content)
     return target
