@@ -111,6 +111,7 @@ def probe_save(
     wrap: bool,
     as_path: bool,
     device: str,
+    resume: bool = True,
 ) -> dict:
     """Train, save with the learner's save_checkpoint, then read the file back as a grader would.
 
@@ -145,7 +146,7 @@ def probe_save(
     facts["epoch"] = (
         value if type(value) in (int, float, str, bool) or value is None else repr(value)
     )
-    if any(k not in entry for k in KEYS):
+    if any(k not in entry for k in KEYS) or not resume:
         return facts
     fresh, fresh_optimizer = build_setup(seed + 1, kind, device)
     try:
