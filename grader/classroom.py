@@ -282,7 +282,7 @@ def grade_class(
         unknown = sorted(set(only) - {s.id for s in found})
         if unknown:
             raise ClassError(f"no student {', '.join(map(repr, unknown))} in the submissions.")
-    zygote.get()
+    zygote.get(catalog.preloads(options.exercises))  # one warm server for every student
     out = Path(options.out)
     known = settings(options)
     state = read_state(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import signal
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 from grader.sandbox import isolation
 
 _REQUEST_LIMIT = 1 << 16
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class ZygoteError(Exception):
@@ -78,6 +80,8 @@ def _answer(
         control.sendall(json.dumps({"status": status}).encode())
     elif request["op"] == "sweep":
         control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
+    elif request["op"] == "preload":
+        control.sendall(json.dumps({"loaded": _preload(request["names"])}).encode())
 
 
 def _reap_any() -> None:
@@ -146,21 +150,35 @@ def _sweep(uid: int | None) -> int:
     return killed
 
 
-def serve_main(fd: int, preload: list[str] | None = None) -> None:
-    """Entry point of the fork server process: import torch (and `preload`) once, then fork."""
+def _preload(names: object) -> list[str]:
+    """Import `names` (module names from the catalog) here, once; those now imported.
+
+    Runs in the server, which never runs learner code: workers forked later start with them.
+    """
     import importlib
 
+    if not isinstance(names, list):
+        return []
+    loaded = []
+    for name in names:
+        if not isinstance(name, str) or not _MODULE.match(name):
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing optional module only makes workers slower
+            continue
+        loaded.append(name)
+    return loaded
+
+
+def serve_main(fd: int, preload: list[str] | None = None) -> None:
+    """Entry point of the fork server process: import torch (and `preload`) once, then fork."""
     import torch  # noqa: F401 - imported once here so that every worker starts with it
 
     from grader import deferred_dynamo
 
     deferred_dynamo.install()  # an optimizer's first step would import it: over a second
-    for name in preload or []:  # e.g. torchvision.transforms
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing optional module only makes workers slower
-            pass
-
+    _preload(preload or [])  # e.g. torchvision.transforms
     isolation.protect_grader()
     try:
         _serve(socket.socket(fileno=fd))
@@ -237,6 +255,17 @@ class Zygote:
         """End processes that ended workers left running; how many orphans were killed."""
         return self._ask({"op": "sweep", "uid": uid})["killed"]
 
+    def ensure(self, preload: tuple[str, ...]) -> None:
+        """Have the server import the modules of `preload` it lacks, before the next fork.
+
+        A run asks for what its exercises need; a server started by an earlier caller with
+        fewer preloads is extended, never replaced (jobs may be talking to it).
+        """
+        missing = sorted(set(preload) - self.preload)
+        if missing:
+            self._ask({"op": "preload", "names": missing})
+            self.preload |= frozenset(missing)  # failed imports too: asking again cannot help
+
     def attach(self) -> socket.socket:
         """A new channel to the same server, for a forked grading job (channels are not shared)."""
         ours, theirs = socket.socketpair()
@@ -284,11 +313,13 @@ def get(preload: tuple[str, ...] = ()) -> Zygote:
     """The process's fork server, started on first use (call early, before computing).
 
     `preload` names modules every worker should start with; a running server that lacks some
-    is kept (its workers import them themselves, only slower).
+    imports them before its next fork (a class needs torchvision only for exercise 5).
     """
     global _zygote
     with _zygote_lock:
         if _zygote is None or not _zygote.alive():
             isolation.protect_grader()
             _zygote = Zygote(preload)
-        return _zygote
+        zygote = _zygote
+    zygote.ensure(preload)
+    return zygote
