@@ -132,16 +132,18 @@ def _label(cell: dict, number: int) -> str:
 def strip_ipython(cell: Cell) -> tuple[Cell, list[str]]:
     """The cell with IPython-only lines replaced by `pass`, and those lines (for a note).
 
-    Line magics (`%time`), shell lines (`!pip install`), `x = !ls`, help (`obj?`) become `pass`
-    at the same indentation, so every other line keeps its number and blocks stay valid; a cell
-    magic (`%%bash`, `%%time`) makes the whole cell something other than Python: it is dropped.
+    A cell that is Python already is left alone (so a line continuing `"%d"` formatting with
+    `% x` stays). Otherwise line magics (`%time`), shell lines (`!pip install`), `x = !ls` and
+    help (`obj?`) become `pass` at the same indentation, so every other line keeps its number
+    and blocks stay valid; a cell magic (`%%bash`, `%%time`) makes the whole cell something
+    other than Python: it is left out, its lines kept blank.
     """
+    if _python(cell.text):
+        return cell, []
     lines = cell.text.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        skipped = [f"{cell.label} {lines[0].strip()[:60]}"]
-        return Cell(cell.label, "\n".join(_pass(line) if line.strip() else "" for line in lines)), (
-            skipped
-        )
+    if lines[0].lstrip().startswith("%%"):
+        blank = [_pass(lines[0].lstrip())] + [""] * (len(lines) - 1)
+        return Cell(cell.label, "\n".join(blank)), [f"{cell.label}: {lines[0].strip()[:60]}"]
     skipped: list[str] = []
     kept: list[str] = []
     for number, line in enumerate(lines, start=1):
@@ -152,6 +154,14 @@ def strip_ipython(cell: Cell) -> tuple[Cell, list[str]]:
         else:
             kept.append(line)
     return Cell(cell.label, "\n".join(kept)), skipped
+
+
+def _python(text: str) -> bool:
+    try:
+        _parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _pass(line: str) -> str:
@@ -166,11 +176,7 @@ def _parse(text: str) -> ast.Module:
 
 def compiles(cell: Cell) -> bool:
     """Whether the cell (IPython lines stripped) is Python that parses."""
-    try:
-        _parse(strip_ipython(cell)[0].text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return _python(strip_ipython(cell)[0].text)
 
 
 @dataclass

@@ -92,7 +92,8 @@ def test_magics_and_shell_lines_are_left_out_with_a_note(tmp_path: Path) -> None
         tmp_path,
         [
             "%matplotlib inline\n!pip install tqdm\nfiles = !ls\nimport torch",
-            "%%bash\necho hi",
+            "%%time\nfor step in range(3):\n    print(step)",
+            'MESSAGE = ("%d steps"\n           % 3)',
             "def f(x):\n    %time x\n    return x\n",
             "%load_ext grader\n%grade exercise3",
         ],
@@ -100,7 +101,8 @@ def test_magics_and_shell_lines_are_left_out_with_a_note(tmp_path: Path) -> None
     made = notebook.python_source(path)
     namespace: dict = {}
     exec(compile(made.text, "program", "exec"), namespace)
-    assert namespace["f"](3) == 3 and "echo hi" not in made.text
+    assert namespace["f"](3) == 3 and "print(step)" not in made.text
+    assert namespace["MESSAGE"] == "3 steps"  # Python already: a line starting with % stays
     (note,) = made.notes
     assert "%matplotlib inline" in note and "!pip install tqdm" in note and "and 2 more" in note
     assert "%grade" not in note  # the grader's own cell needs no note
