@@ -25,6 +25,10 @@ class Interrupted(Exception):
     written are kept and only the rest are graded.
     """
 
+    def __init__(self, done: int = 0, total: int = 0) -> None:
+        super().__init__(f"interrupted: {done} of {total} students graded")
+        self.done, self.total = done, total
+
 
 class Progress:
     """Students done / total, elapsed time and an estimate of what is left, one line each."""

@@ -101,7 +101,8 @@ def unpack(archive: Path, into: Path) -> str:
                 mode = member.external_attr >> 16
                 parts = Path(member.filename).parts
                 plain = parts and not Path(member.filename).is_absolute() and ".." not in parts
-                if member.is_dir() or not plain or (mode and not stat.S_ISREG(mode)):
+                kind = stat.S_IFMT(mode)  # 0 when the zip says nothing about it
+                if member.is_dir() or not plain or (kind and kind != stat.S_IFREG):
                     continue
                 target = into.joinpath(*parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
