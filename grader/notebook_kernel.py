@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from grader.results import RunResult
 SECONDS_PER_EXERCISE = 120  # above the sandbox's own 60 s per exercise: it answers first
 SECONDS_TO_START = 90
 OUTPUT_LIMIT = 64 * 1024 * 1024
+STOP_SECONDS = 5
 
 
 @dataclass
@@ -138,25 +140,41 @@ def _grade_check(private: Path, ids: list[str], lang: str, device: str) -> RunRe
     command = [sys.executable, "-m", "grader", "--lang", lang, "check", *ids]
     command += ["--workspace", str(private), "--device", device, "--json", "-"]
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=SECONDS_TO_START + SECONDS_PER_EXERCISE * len(ids),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             cwd=private,
-            check=False,
         )
-    except subprocess.TimeoutExpired:
-        return "the grader did not finish in time"
     except OSError as exc:
         return f"the grader could not start ({exc})"
-    stderr = done.stderr[-4000:].decode("utf-8", errors="replace")
-    if done.returncode not in (0, 1) or len(done.stdout) > OUTPUT_LIMIT:
-        return f"'grade check' ended with status {done.returncode}\n{stderr}"
     try:
-        return results.from_dict(json.loads(done.stdout))
+        stdout, stderr_bytes = process.communicate(
+            timeout=SECONDS_TO_START + SECONDS_PER_EXERCISE * len(ids)
+        )
+    except BaseException as exc:  # a timeout, or the learner interrupting the kernel
+        _stop(process)
+        if isinstance(exc, subprocess.TimeoutExpired):
+            return "the grader did not finish in time"
+        raise
+    stderr = stderr_bytes[-4000:].decode("utf-8", errors="replace")
+    if process.returncode not in (0, 1) or len(stdout) > OUTPUT_LIMIT:
+        return f"'grade check' ended with status {process.returncode}\n{stderr}"
+    try:
+        return results.from_dict(json.loads(stdout))
     except (ValueError, TypeError, KeyError) as exc:
         return f"unreadable results from 'grade check' ({exc})\n{stderr}"
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End a grading run early: SIGINT first, so that it ends its workers; then SIGKILL."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.communicate(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
 
 
 def check(

@@ -259,6 +259,16 @@ def test_kernel_cells_are_graded_from_a_private_notebook_and_progress_is_kept(
     assert kept.passed and "could not be saved" in kept.html
 
 
+def test_a_grading_run_past_its_time_is_stopped_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notebook_kernel, "SECONDS_TO_START", 0.2)
+    monkeypatch.setattr(notebook_kernel, "SECONDS_PER_EXERCISE", 0)
+    write_notebook(tmp_path, [REFERENCE])
+    said = notebook_kernel._grade_check(tmp_path, ["exercise3"], "en", "cpu")
+    assert said == "the grader did not finish in time"
+
+
 def test_magic_arguments_are_parsed_strictly() -> None:
     assert notebook_kernel.parse_magic("exercise3 --lang zh --device=cpu") == (
         ("exercise3",),
