@@ -163,8 +163,10 @@ def class_(
     for student in result.students:
         if student.problem:
             click.echo(f"  {strip_control(student.id)}: {student.problem}: {student.error}")
-    fresh = len(result.students) - reused - len(failed)
+    missing = sum(1 for s in result.students if s.problem)
+    fresh = len(result.students) - reused - len(failed) - missing
     counts = {"students": len(result.students), "reused": reused, "failed": len(failed)}
+    counts["missing"] = missing
     click.echo(say("cli_summary", lang, graded=fresh, **counts))
     for student in failed:
         click.echo(f"  {strip_control(student.id)}: {student.error}")
