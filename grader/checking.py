@@ -68,17 +68,21 @@ def fail(message: str, **details: Any) -> NoReturn:
     raise CheckFailure(message, **details)
 
 
-def show(value: Any, limit: int = 400) -> str:
-    """A short readable rendering of a value, for messages and examples."""
+def show(value: Any, limit: int = 400, values: int = 24) -> str:
+    """A short readable rendering of a value, for messages and examples.
+
+    Tensors and arrays of up to `values` elements are written out; a text longer than `limit`
+    is cut after a whole item (never mid-number) and says so with "...".
+    """
     if type(value) is torch.Tensor:
         flags = f", dtype={str(value.dtype).removeprefix('torch.')}"
-        if value.numel() <= 24:
+        if value.numel() <= values:
             body = repr(value.tolist())
         else:
             body = f"<{value.numel()} values>"
         text = f"tensor({body}, shape={tuple(value.shape)}{flags})"
     elif type(value) is np.ndarray:
-        body = repr(value.tolist()) if value.size <= 24 else f"<{value.size} values>"
+        body = repr(value.tolist()) if value.size <= values else f"<{value.size} values>"
         text = f"array({body}, shape={value.shape}, dtype={value.dtype})"
     elif isinstance(value, Opaque):
         text = repr(value)
@@ -89,7 +93,33 @@ def show(value: Any, limit: int = 400) -> str:
         text = f"[{inner}]" if type(value) is list else f"({inner}{',' if len(value) == 1 else ''})"
     else:
         text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(", ", 0, limit - 5)
+    cut = cut if cut > 0 else text.rfind(" ", 0, limit - 5)
+    return (text[:cut] if cut > 0 else text[: limit - 5]) + ", ..."
+
+
+def difference(got: Any, want: Any, rtol: float = 1e-5, atol: float = 1e-6) -> tuple:
+    """Where `got` first differs from `want`: (path, got's part, want's part), or None.
+
+    The path names the key or index, as code would reach it (`['fc.weight']`, `[2]`), so that
+    a message can say which parameter differs and show that part whole; "" when the values
+    differ as a whole (another type, length or set of keys).
+    """
+    if same(got, want, rtol, atol):
+        return None
+    if type(got) is dict and type(want) is dict and got.keys() == want.keys():
+        for key in want:
+            found = difference(got[key], want[key], rtol, atol)
+            if found is not None:
+                return (f"[{key!r}]" + found[0], *found[1:])
+    if type(got) is type(want) and type(want) in (list, tuple) and len(got) == len(want):
+        for index, (mine, theirs) in enumerate(zip(got, want, strict=True)):
+            found = difference(mine, theirs, rtol, atol)
+            if found is not None:
+                return (f"[{index}]" + found[0], *found[1:])
+    return "", got, want
 
 
 def type_name(value: Any) -> str:
@@ -181,21 +211,50 @@ def expect_same(
     if callable(mistakes):  # predictions computed only when the answer is wrong
         mistakes = mistakes()
     mistake = which_mistake(got, mistakes or {}, rtol, atol)
-    if type(got) is not type(want):
-        detail = f"returned a {type_name(got)}, expected a {type_name(want)}"
-    elif type(got) is torch.Tensor and got.shape != want.shape:
-        detail = f"shape {tuple(got.shape)}, expected {tuple(want.shape)}"
-    elif type(got) is torch.Tensor and got.dtype != want.dtype:
-        detail = f"dtype {got.dtype}, expected {want.dtype}"
-    else:
-        detail = "values differ"
+    path, got_part, want_part = difference(got, want, rtol, atol) or ("", got, want)
+    if path:
+        # Name the parameter, key or index that differs and show that part whole.
+        part = f"{what}{path}"
+        fail(
+            f"{what}: {part} differs ({_detail(got_part, want_part)}).\n"
+            f"  expected: {show(want_part, 2000, 100)}\n"
+            f"  got:      {show(got_part, 2000, 100)}",
+            expected=want,
+            got=got,
+            mistake=mistake,
+            example=example,
+        )
     fail(
-        f"{what}: {detail}.\n  expected: {show(want)}\n  got:      {show(got)}",
+        f"{what}: {_detail(got, want)}.\n  expected: {show(want)}\n  got:      {show(got)}",
         expected=want,
         got=got,
         mistake=mistake,
         example=example,
     )
+
+
+def _detail(got: Any, want: Any) -> str:
+    """How two unequal values differ, in a few words."""
+    if type(got) is not type(want):
+        return f"returned a {type_name(got)}, expected a {type_name(want)}"
+    if type(got) is torch.Tensor and got.shape != want.shape:
+        return f"shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+    if type(got) is torch.Tensor and got.dtype != want.dtype:
+        return f"dtype {got.dtype}, expected {want.dtype}"
+    if type(got) is dict and got.keys() != want.keys():
+        missing, extra = (
+            sorted(want.keys() - got.keys(), key=str),
+            sorted(got.keys() - want.keys(), key=str),
+        )
+        return f"missing keys {missing}, unexpected keys {extra}"
+    if type(got) in (list, tuple) and len(got) != len(want):
+        return f"{len(got)} {plural(len(got), 'item')}, expected {len(want)}"
+    return "values differ"
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`word` or its plural (`words`, default word + "s") as `count` asks: "1 sample", "2 samples"."""
+    return word if count == 1 else (words or word + "s")
 
 
 def probe_naming_errors(

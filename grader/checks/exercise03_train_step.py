@@ -15,7 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from grader.checking import CheckFailure, check, fail, same, show, type_name, which_mistake
+from grader.checking import (
+    CheckFailure,
+    check,
+    fail,
+    plural,
+    same,
+    show,
+    type_name,
+    which_mistake,
+)
 from grader.sandbox.proxy import LearnerRaised
 
 CORRECT = ("zero_grad", "forward", "backward", "step")
@@ -220,9 +229,9 @@ def expect_trajectory(recipe: dict, batches: list, got: Any, stale: dict | None)
     unmoved = " (that call did not change them at all)" if same(gotten, before) else ""
     fail(
         f"after call {first + 1} of train_step, the parameters differ from {first + 1} correct "
-        f"step(s){unmoved}; first difference in {name!r}.\n"
-        f"  expected: {show(wanted[name])}\n"
-        f"  got:      {show(gotten.get(name))}",
+        f"{plural(first + 1, 'step')}{unmoved}; first difference in {name!r}.\n"
+        f"  expected: {show(wanted[name], 2000, 100)}\n"
+        f"  got:      {show(gotten.get(name), 2000, 100)}",
         expected=wanted[name],
         got=gotten.get(name),
         mistake=diagnose_order(recipe, batches, got, stale),

@@ -11,6 +11,7 @@ from grader.checking import (
     expect_same,
     expect_type,
     fail,
+    plural,
     same,
     show,
     type_name,
@@ -268,8 +269,9 @@ def test_epoch_sees_every_sample(learner, n, batch_size, drop_last, seed):
             else:
                 mistake = None
             fail(
-                f"{where} saw {len(seen)} samples, expected {sum(sizes)}; never seen: {missing}"
-                f" (len(dataset) is {show(got['len'])}).",
+                f"{where} saw {len(seen)} {plural(len(seen), 'sample')}, expected {sum(sizes)}"
+                + (f"; never seen: {missing}" if missing else "")
+                + f" (len(dataset) is {show(got['len'])}).",
                 example=example,
                 mistake=mistake,
             )
