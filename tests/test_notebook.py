@@ -387,17 +387,26 @@ def test_gradescope_reads_a_notebook_submission(tmp_path: Path) -> None:
 # --- a real kernel -------------------------------------------------------------------------
 
 
-def execute(book_path: Path) -> list[dict]:
-    """Run every cell of the notebook in a fresh ipykernel, in its folder; its cells."""
+def execute(book_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Run every cell of the notebook in a fresh ipykernel of this Python, in its folder."""
     pytest.importorskip("ipykernel", reason="the [notebook] extra is not installed")
     nbclient = pytest.importorskip("nbclient", reason="the [notebook] extra is not installed")
     import nbformat
 
+    # A kernel spec of our own: a "python3" installed elsewhere on the machine may be another
+    # Python, without the grader.
+    spec = book_path.parent.parent / "jupyter" / "kernels" / "grader-test"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "grader test", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(spec.parent.parent))
     book = nbformat.read(book_path, as_version=4)
     client = nbclient.NotebookClient(
         book,
         timeout=600,
-        kernel_name="python3",
+        kernel_name="grader-test",
         resources={"metadata": {"path": str(book_path.parent)}},
     )
     client.execute()
@@ -434,7 +443,7 @@ def learner_notebook(tmp_path: Path, stub_cell: str, *more: str) -> Path:
 
 @pytest.mark.slow
 def test_kernel_reference_pasted_passes_and_nothing_of_the_checks_enters_the_kernel(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     leaked = "import sys\nprint(sorted(m for m in sys.modules if m.startswith(LEAKS)))"
     path = learner_notebook(
@@ -443,7 +452,7 @@ def test_kernel_reference_pasted_passes_and_nothing_of_the_checks_enters_the_ker
         "LEAKS = ('grader.checks', 'grader.plugin', 'grader.probes', 'pytest', 'hypothesis')",
         leaked,
     )
-    cells = [c for c in execute(path) if c.cell_type == "code"]
+    cells = [c for c in execute(path, monkeypatch) if c.cell_type == "code"]
     verdict = shown(cells[1])
     assert "data-status='passed'" in verdict and ">passed<" in verdict, verdict[:2000]
     assert "Full report" in verdict and "<iframe" in verdict
@@ -455,7 +464,9 @@ def test_kernel_reference_pasted_passes_and_nothing_of_the_checks_enters_the_ker
 
 
 @pytest.mark.slow
-def test_kernel_shows_the_diagnosis_then_grades_the_later_definition(tmp_path: Path) -> None:
+def test_kernel_shows_the_diagnosis_then_grades_the_later_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reference_step = REFERENCE[
         REFERENCE.index("def train_step") : REFERENCE.index("def train_epoch")
     ]
@@ -466,7 +477,7 @@ def test_kernel_shows_the_diagnosis_then_grades_the_later_definition(tmp_path: P
         + reference_step,
         "import grader\ngrader.check('exercise3', device='cpu')",
     )
-    cells = [c for c in execute(path) if c.cell_type == "code"]
+    cells = [c for c in execute(path, monkeypatch) if c.cell_type == "code"]
     first, last = shown(cells[1]), shown(cells[-1])
     assert "data-status='failed'" in first, first[:2000]
     assert "backward() adds into .grad instead of replacing it" in first
