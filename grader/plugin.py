@@ -57,9 +57,12 @@ _ARG_LINE = re.compile(r"^\s*(learner|device)=.*$", re.MULTILINE)
 
 
 def example_from_notes(exc: BaseException) -> str:
-    """Hypothesis' shrunk 'Falsifying example' from an exception's notes, without fixtures."""
+    """Hypothesis' shrunk example from an exception's notes, without fixtures.
+
+    Older hypothesis versions write 'Falsifying example: ...', newer ones (6.170) 'Failing test case'.
+    """
     for note in getattr(exc, "__notes__", []) or []:
-        if note.startswith("Falsifying example"):
+        if note.startswith(("Falsifying example", "Failing test case")):
             body = note.split(":", 1)[1].strip()
             body = _ARG_LINE.sub("", body)
             inner = body[body.find("(") + 1 : body.rfind(")")] if "(" in body else body
