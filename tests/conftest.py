@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,10 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 
 # A stand-in for a CI secret: no learner code, output or report may ever show it.
 os.environ.setdefault("GRADER_TEST_SECRET", "s3cr3t-" + os.urandom(8).hex())
+# Computed quiz keys are cached per test session, never in the home of whoever runs the tests.
+if "GRADE_CACHE_DIR" not in os.environ:
+    os.environ["GRADE_CACHE_DIR"] = tempfile.mkdtemp(prefix="grade-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["GRADE_CACHE_DIR"], True)
 zygote.get(catalog.preloads())
 
 

@@ -2,14 +2,16 @@
 
 A key is the normal form of a right answer (a tuple for a shape, a float for a number, a letter
 for a choice...); an answer is right when its normal form matches the key. Predict-the-output
-keys are never stored: each is computed at grading time by running the question's snippet in a
-sandboxed worker with the installed torch, so a key never goes stale across torch versions.
+keys are never written in the bank: each is computed by running the question's snippet in a
+sandboxed worker with the installed torch, so a key never goes stale across torch versions, and
+kept under the hash of its inputs (`keycache`) so that it is computed once, not per learner.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import math
 import operator
 import random
@@ -20,6 +22,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from grader.quiz import keycache
 from grader.quiz.bank import Bank, Question, pick
 from grader.sandbox.limits import Limits
 
@@ -29,6 +32,34 @@ FALSE_WORDS = {"false", "f", "no", "n", "0", "错", "否", "错误", "假"}
 _WRAPPER = re.compile(r"^(?:torch\.)?(?:size|tensor)\s*", re.IGNORECASE)
 _KEYWORD = re.compile(r",\s*[a-z_]+\s*=\s*[^,\])]*", re.IGNORECASE)
 _INT = re.compile(r"^[+-]?\d+$")
+# torch's dtype names and aliases (torch.float is torch.float32), checked against torch by a test.
+DTYPES = {
+    "float": "float32",
+    "float32": "float32",
+    "double": "float64",
+    "float64": "float64",
+    "half": "float16",
+    "float16": "float16",
+    "bfloat16": "bfloat16",
+    "int": "int32",
+    "int32": "int32",
+    "long": "int64",
+    "int64": "int64",
+    "short": "int16",
+    "int16": "int16",
+    "int8": "int8",
+    "uint8": "uint8",
+    "uint16": "uint16",
+    "uint32": "uint32",
+    "uint64": "uint64",
+    "bool": "bool",
+    "cfloat": "complex64",
+    "complex64": "complex64",
+    "cdouble": "complex128",
+    "complex128": "complex128",
+    "chalf": "complex32",
+    "complex32": "complex32",
+}
 _OPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -215,10 +246,16 @@ def parse(fmt: str, text: str, labels: str = "") -> Any:
 
 
 def _dtype(text: str) -> str:
-    """The canonical name of a torch dtype (float32, torch.float and torch.float32 agree)."""
+    """The canonical name of a torch dtype (float32, torch.float and torch.float32 agree).
+
+    Common names are read from a table, so that scoring an answers file needs no torch import
+    (over a second); a rarer name is resolved by the installed torch.
+    """
+    name = text.strip("'\" ").lower().removeprefix("torch.")
+    if name in DTYPES:
+        return f"torch.{DTYPES[name]}"
     import torch  # only to resolve the name: no computation before the sandbox starts
 
-    name = text.strip("'\" ").lower().removeprefix("torch.")
     value = getattr(torch, name, None) if name and not name.startswith("_") else None
     if not isinstance(value, torch.dtype):
         raise Malformed("dtype", text)
@@ -323,8 +360,24 @@ def compute_keys(variants: list[Variant], limits: Limits | None = None) -> list[
             keys[index] = v.stated_key()
     if not todo:
         return keys
+    cached = keycache.read()
+    entries = {
+        i: keycache.entry(
+            variants[i].code, variants[i].question.format, variants[i].question.result
+        )
+        for i in todo
+    }
+    missing = []
+    for index in todo:
+        try:
+            keys[index] = from_value(variants[index].question.format, cached[entries[index]])
+        except (KeyError, ValueError, Malformed):
+            missing.append(index)
+    if not missing:
+        return keys  # no worker, no torch: every snippet ran before with this torch
     from grader.sandbox.proxy import Learner
 
+    values: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="grade-quiz-") as folder:
         empty = Path(folder) / "quiz_snippets.py"
         empty.write_text("", encoding="utf-8")
@@ -335,21 +388,30 @@ def compute_keys(variants: list[Variant], limits: Limits | None = None) -> list[
             limits=limits or QUIZ_LIMITS,
         )
         try:
-            for index in todo:
-                keys[index] = _run(learner, variants[index])
+            for index in missing:
+                keys[index], value = _run(learner, variants[index])
+                if value is not None:
+                    values[entries[index]] = value
         finally:
             learner.close()
+    if values:
+        keycache.write(cached, values)
     return keys
 
 
-def _run(learner: Any, v: Variant) -> Any:
-    """One snippet's key, or a KeyFailure saying why there is none."""
+def _run(learner: Any, v: Variant) -> tuple[Any, Any]:
+    """One snippet's key (or a KeyFailure saying why there is none) and its value to cache."""
     from grader.sandbox.proxy import BadAnswer, ImportFailed, LearnerRaised, WorkerLost
 
     try:
         value = learner.probe("run_snippet", code=v.code, result=v.question.result)
-        return from_value(v.question.format, value)
+        key = from_value(v.question.format, value)
     except LearnerRaised as exc:
-        return KeyFailure(f"the snippet of {v.question.id} raised {exc}")
+        return KeyFailure(f"the snippet of {v.question.id} raised {exc}"), None
     except (WorkerLost, BadAnswer, ImportFailed, ValueError) as exc:
-        return KeyFailure(f"no key for {v.question.id}: {exc}")
+        return KeyFailure(f"no key for {v.question.id}: {exc}"), None
+    try:
+        stored = json.loads(json.dumps(value))  # tuples as lists: what the cache gives back
+    except (TypeError, ValueError):  # not JSON (bytes, a tensor): computed again next time
+        return key, None
+    return (key, stored) if keycache.plain(stored) else (key, None)
