@@ -118,6 +118,10 @@ def deeply_nested(depth: int) -> bytes:
         (b"t\x07\x01\x00float32" + struct.pack("<QQ", 2, 4) + bytes(4), "cannot hold"),
         (b"t\x05\x01\x01int64" + struct.pack("<QQ", 1, 8) + bytes(8), "gradients"),
         (b"s\x01\x00\x00\x00\xff", "not a plain-data frame"),
+        (b"t\x07\x02\x00float32" + struct.pack("<QQQ", 0, 2**63, 0), "larger than any frame"),
+        (b"t\x07\x41\x00float32" + struct.pack("<Q", 1) * 66, "dimensions"),
+        (b"I" + struct.pack("<I", 5000) + b"9" * 5000, "digits"),
+        (b"t\x07\x01\x00float32" + struct.pack("<QQ", 2**20, 2**64 - 1), "cannot hold"),
     ],
     ids=[
         "pickle",
@@ -131,6 +135,10 @@ def deeply_nested(depth: int) -> bytes:
         "size_mismatch",
         "int_requires_grad",
         "bad_utf8",
+        "zero_by_2_63",
+        "too_many_dims",
+        "huge_integer",
+        "impossible_size",
     ],
 )
 def test_decode_refuses_malformed_payloads(payload: bytes, says: str) -> None:
@@ -192,3 +200,26 @@ def test_frames_travel_and_oversized_frames_are_refused() -> None:
         left.close()
         with pytest.raises(codec.ChannelClosed, match="mid-frame"):
             codec.recv_frame(right)
+
+
+def test_decode_cuts_long_strings_before_building_them() -> None:
+    name = "E" * 25_000_000
+    back = codec.decode(codec.encode({"type": name}))["type"]
+    assert len(back) <= codec.MAX_TEXT + 60 and "dropped" in back
+    assert codec.decode(codec.encode("short")) == "short"
+
+
+def test_clip_bounds_text_and_cutting_twice_changes_nothing() -> None:
+    once = codec.clip("x" * 10_000, 200)
+    assert len(once) <= 200 and once.endswith("characters dropped]")
+    assert codec.clip(once, 200) == once
+    assert codec.clip("short", 200) == "short"
+
+
+def test_to_plain_bounds_type_names_and_describes_exotic_arrays() -> None:
+    huge = type("C" * 1_000_000, (), {})
+    described = codec.to_plain(huge())
+    assert len(described["__object__"]) <= codec.MAX_NAME
+    structured = np.zeros(2, dtype=[("a", "f8"), ("b", "i4")])
+    assert set(codec.to_plain(structured)) == {"__object__", "repr"}
+    assert set(codec.to_plain(np.zeros(2, dtype=">f8"))) == {"__object__", "repr"}

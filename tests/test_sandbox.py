@@ -2,7 +2,9 @@
 
 Each `tests/hostile/*.py` is graded as a learner's exercise 1. Its first line is
 `# expect: STATUS [reason=PREFIX]`; an optional second line `# says: TEXT` names text that the
-verdict must show (in the reason, or the first failing check's message).
+verdict must show (in the reason, or a failing check's message); an optional
+`# exercise: ID` line among the first lines grades it as that exercise instead.
+After each, no process of the worker runs, and its temporary folder and cgroups are gone.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
 EXPECT = re.compile(r"^# expect: (\w+)(?: reason=(\w+))?\s*$")
 SAYS = re.compile(r"^# says: (.+)$")
+EXERCISE = re.compile(r"^# exercise: (\w+)\s*$")
 ISOLATED = isolation.available()[0]
 SECRET = os.environ["GRADER_TEST_SECRET"]
 NEEDS_ISOLATION = {
@@ -51,11 +54,27 @@ def strays() -> list[int]:
     return found
 
 
-def first_problem(result: results.ExerciseResult) -> str:
-    for check in result.checks:
-        if check.status in ("failed", "error"):
-            return check.message
-    return ""
+def problems(result: results.ExerciseResult) -> str:
+    return "\n".join(c.message for c in result.checks if c.status in ("failed", "error"))
+
+
+def stray_cgroups() -> list[str]:
+    """Control groups this process made for its workers that are still there."""
+    prefix = f"grader-{os.getpid()}-"
+    found = []
+    for root in (isolation.CGROUP_ROOT, *isolation.CGROUP_ROOT.glob("*")):
+        try:
+            found += [str(p) for p in root.iterdir() if p.name.startswith(prefix)]
+        except OSError:
+            continue
+    return found
+
+
+def exercise_of(lines: list[str]) -> catalog.Exercise:
+    for line in lines[:5]:
+        if found := EXERCISE.match(line):
+            return catalog.find(found.group(1))
+    return catalog.find("exercise1")
 
 
 @pytest.mark.parametrize("path", sorted(HOSTILE.glob("*.py")), ids=lambda p: p.stem)
@@ -65,6 +84,7 @@ def test_hostile_submission(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
     lines = path.read_text().splitlines()
     status, reason = EXPECT.match(lines[0]).groups()
     says = SAYS.match(lines[1]).group(1) if SAYS.match(lines[1]) else None
+    exercise = exercise_of(lines)
     workspace = tmp_path / "ws"
     workspace.mkdir()
     proof_dir = ROOT / f".proof-{os.getpid()}-{path.stem}"
@@ -72,7 +92,7 @@ def test_hostile_submission(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
     proof_dir.chmod(0o1777)
     proof = proof_dir / "proof.txt"
     text = path.read_text().replace("{WORKSPACE}", str(workspace)).replace("{PROOF}", str(proof))
-    (workspace / "exercise01_squeeze.py").write_text(text.replace("{PROJECT}", str(ROOT)))
+    (workspace / exercise.file).write_text(text.replace("{PROJECT}", str(ROOT)))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
@@ -81,7 +101,7 @@ def test_hostile_submission(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
         run = grade(
             RunOptions(
                 workspace=workspace,
-                exercises=(catalog.find("exercise1"),),
+                exercises=(exercise,),
                 device="cpu",
                 limits=limits,
                 max_examples=10,
@@ -90,7 +110,7 @@ def test_hostile_submission(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
         progress.remember(workspace, run)
         finished = time.time()
         result = run.exercises[0]
-        shown = f"{result.reason}\n{first_problem(result)}"
+        shown = f"{result.reason}\n{problems(result)}"
         assert result.status == status, (
             result.reason,
             [(c.name, c.status, c.message) for c in result.checks],
@@ -104,6 +124,7 @@ def test_hostile_submission(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
         time.sleep(0.5)
         assert strays() == [], "processes of the worker outlived the run"
         assert list(scratch.iterdir()) == [], "the worker's folder was left behind"
+        assert stray_cgroups() == [], "the worker's cgroups were left behind"
         stored = json.loads((workspace / ".grade" / "last-run.json").read_text())
         assert stored["exercises"][0]["status"] == status, "the results file was rewritten"
         if proof.exists():

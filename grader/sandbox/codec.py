@@ -16,8 +16,14 @@ from typing import Any
 
 import torch
 
-MAX_FRAME = 256 * 1024 * 1024
+MAX_FRAME = 64 * 1024 * 1024  # answers are examples, not datasets: a few MB at most
 MAX_VALUES = 1_000_000  # scalars and containers per frame (tensor elements not counted)
+# Names and messages are for people: a few screens at most. A longer string is cut on both
+# sides of the channel, so that a 25 MB exception name costs the grader 64 KiB, not gigabytes.
+MAX_TEXT = 64 * 1024
+MAX_NAME = 200  # a type or class name
+MAX_INT_DIGITS = 4300  # Python's own limit for int(str)
+MAX_DIMS = 64  # torch's own limit on a tensor's dimensions
 _HEADER = struct.Struct(">Q")
 _SCALARS = (type(None), bool, int, float, str, bytes)
 
@@ -35,14 +41,35 @@ class ChannelClosed(Exception):
     """The other end closed the socket before a whole frame arrived."""
 
 
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` cut to at most `limit` characters, saying how many were dropped.
+
+    Both sides call it on every name and message: the worker so that honest answers stay small,
+    the grader because a tampered worker does not (cutting twice changes nothing).
+    """
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 40, limit // 2)
+    return text[:keep] + f" [... {len(text) - keep} characters dropped]"
+
+
+def type_name(kind: type) -> str:
+    """`module.QualName` of a class, bounded (a learner can name a class with 25 MB)."""
+    try:
+        name = f"{kind.__module__}.{kind.__qualname__}"
+    except BaseException:  # noqa: BLE001 - a metaclass may make these raise
+        name = "<unnamed type>"
+    return clip(str(name), MAX_NAME)
+
+
 def describe(value: Any, kind_name: str | None = None) -> dict:
     """Stand-in for a value that cannot travel: its type name and a short repr."""
     try:
-        text = repr(value)
+        text = str(repr(value))[:300]
     except BaseException:  # noqa: BLE001 - a learner's __repr__ may raise anything
         text = "<repr failed>"
-    kind = type(value)
-    return {"__object__": kind_name or f"{kind.__module__}.{kind.__qualname__}", "repr": text[:300]}
+    name = clip(kind_name, MAX_NAME) if kind_name else type_name(type(value))
+    return {"__object__": name, "repr": text}
 
 
 def to_plain(value: Any, depth: int = 0) -> Any:
@@ -68,9 +95,11 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         import numpy as np
 
         if kind is np.ndarray:
-            return {"__ndarray__": torch.from_numpy(value.copy()), "dtype": str(value.dtype)}
+            if value.dtype.name not in NUMPY_DTYPES or not value.dtype.isnative:
+                return describe(value, clip(f"numpy.ndarray[{value.dtype}]", MAX_NAME))
+            return {"__ndarray__": torch.from_numpy(value.copy()), "dtype": value.dtype.name}
         if isinstance(value, np.generic):
-            return {"__numpy_scalar__": value.item(), "dtype": str(value.dtype)}
+            return {"__numpy_scalar__": value.item(), "dtype": clip(str(value.dtype), MAX_NAME)}
     except Exception:  # noqa: BLE001 - an exotic array (object dtype) is described instead
         pass
     return describe(value)
@@ -87,6 +116,12 @@ _TRAVELLING_DTYPES = (
 )
 _DTYPES = {n: getattr(torch, n) for n in _TRAVELLING_DTYPES.split() if hasattr(torch, n)}
 _DTYPE_NAMES = {dtype: name for name, dtype in _DTYPES.items()}
+# NumPy dtypes an array may arrive as: plain numeric ones that torch holds bit for bit. Never a
+# structured or subarray dtype: `(5000,5000)f8` would turn a 60-byte answer into 200 MB per value.
+NUMPY_DTYPES = frozenset(
+    "bool uint8 int8 int16 int32 int64 uint16 uint32 uint64 "
+    "float16 float32 float64 complex64 complex128".split()
+)
 
 
 def encode(value: Any) -> bytes:
@@ -139,7 +174,7 @@ def _encode_tensor(tensor: torch.Tensor, out: list[bytes]) -> None:
     if name is None or tensor.layout != torch.strided or tensor.device.type == "meta":
         raise CodecError(f"a {tensor.layout} tensor of dtype {tensor.dtype} cannot travel")
     flat = tensor.detach().cpu().resolve_conj().resolve_neg().contiguous().reshape(-1)
-    raw = flat.view(torch.uint8).numpy().tobytes()
+    raw = memoryview(flat.view(torch.uint8).numpy())  # joined below: one copy, not two
     out += (
         b"t",
         bytes((len(name), tensor.dim(), tensor.requires_grad)),
@@ -188,14 +223,17 @@ def _decode(reader: _Reader, depth: int) -> Any:
     if tag == b"i":
         return reader.unpack(_INT)
     if tag == b"I":
-        digits = bytes(reader.take(reader.unpack(_COUNT)))
+        size = reader.unpack(_COUNT)
+        if size > MAX_INT_DIGITS:
+            raise CodecError(f"an integer of {size} digits")
+        digits = bytes(reader.take(size))
         if not digits.lstrip(b"-").isdigit():
             raise CodecError(f"malformed integer {digits[:40]!r}")
         return int(digits)
     if tag == b"f":
         return reader.unpack(_FLOAT)
     if tag == b"s":
-        return str(reader.take(reader.unpack(_COUNT)), "utf-8", "surrogatepass")
+        return _text(reader.take(reader.unpack(_COUNT)))
     if tag == b"b":
         return bytes(reader.take(reader.unpack(_COUNT)))
     if tag in (b"l", b"u"):
@@ -214,15 +252,30 @@ def _decode(reader: _Reader, depth: int) -> Any:
     raise CodecError(f"unknown tag {tag!r} at offset {reader.at - 1}")
 
 
+def _text(raw: memoryview) -> str:
+    """A string from the payload, cut to MAX_TEXT characters' worth before it is decoded."""
+    if len(raw) <= 4 * MAX_TEXT:
+        return clip(str(raw, "utf-8", "surrogatepass"))
+    kept = str(raw[: 4 * MAX_TEXT], "utf-8", "replace")[:MAX_TEXT]
+    return f"{kept} [... about {len(raw) - len(kept.encode('utf-8', 'replace'))} bytes dropped]"
+
+
 def _decode_tensor(reader: _Reader) -> torch.Tensor:
     name_size, ndim, requires_grad = bytes(reader.take(3))
     name = str(reader.take(name_size), "ascii", "replace")
     dtype = _DTYPES.get(name)
     if dtype is None:
-        raise CodecError(f"tensor dtype {name!r} is not one that travels")
+        raise CodecError(f"tensor dtype {name[:40]!r} is not one that travels")
+    if ndim > MAX_DIMS:
+        raise CodecError(f"a tensor of {ndim} dimensions (torch allows {MAX_DIMS})")
     shape = [reader.unpack(_DIM) for _ in range(ndim)]
     size = reader.unpack(_DIM)
-    itemsize = torch.empty((), dtype=dtype).element_size()
+    # Checked before anything is allocated: the shape must hold exactly the bytes that follow,
+    # which are already in the frame (so at most MAX_FRAME), and no dimension may exceed that
+    # even where another is 0 (a (0, 2**63) header would otherwise reach torch.empty).
+    if any(n > MAX_FRAME for n in shape):
+        raise CodecError(f"a tensor of shape {shape}: a dimension larger than any frame")
+    itemsize = _ITEMSIZE[dtype]
     numel = 1
     for n in shape:
         numel *= n
@@ -242,40 +295,48 @@ def _decode_tensor(reader: _Reader) -> torch.Tensor:
     return tensor
 
 
-def decode(payload: bytes) -> Any:
+_ITEMSIZE = {dtype: torch.empty((), dtype=dtype).element_size() for dtype in _DTYPES.values()}
+
+
+def decode(payload: bytes | bytearray) -> Any:
     """Trusted side: bytes to plain data, or CodecError. Never runs code from the payload."""
     reader = _Reader(payload)
     try:
         value = _decode(reader, 0)
     except CodecError:
         raise
-    except (ValueError, struct.error, RuntimeError) as exc:
-        raise CodecError(f"not a plain-data frame ({type(exc).__name__}: {exc})") from None
+    except RecursionError:
+        raise CodecError("data nested too deeply to read") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a malformed frame trips is a bad frame
+        detail = clip(str(exc), 300)
+        raise CodecError(f"not a plain-data frame ({type(exc).__name__}: {detail})") from None
     if reader.at != len(payload):
         raise CodecError(f"{len(payload) - reader.at} bytes left after the value")
     return value
 
 
 def send_frame(sock: socket.socket, payload: bytes) -> None:
-    """Write one length-prefixed frame."""
-    sock.sendall(_HEADER.pack(len(payload)) + payload)
+    """Write one length-prefixed frame (header and payload apart: a large one is not copied)."""
+    sock.sendall(_HEADER.pack(len(payload)))
+    sock.sendall(payload)
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    chunks = []
-    remaining = size
-    while remaining:
-        chunk = sock.recv(min(remaining, 1 << 20))
-        if not chunk:
-            raise ChannelClosed("channel closed mid-frame" if chunks else "channel closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+def _recv_exact(sock: socket.socket, size: int) -> bytearray:
+    """Exactly `size` bytes, read into one buffer (no second copy of a large frame)."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
+        got = sock.recv_into(view[done:], min(size - done, 1 << 20))
+        if not got:
+            raise ChannelClosed("channel closed mid-frame" if done else "channel closed")
+        done += got
+    return buffer
 
 
-def recv_frame(sock: socket.socket, limit: int = MAX_FRAME) -> bytes:
+def recv_frame(sock: socket.socket, limit: int = MAX_FRAME) -> bytearray:
     """Read one length-prefixed frame, refusing frames larger than `limit` bytes."""
     (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
     if size > limit:
-        raise CodecError(f"frame of {size} bytes is larger than the limit of {limit}")
+        raise CodecError(f"a frame of {size} bytes is larger than the limit of {limit}")
     return _recv_exact(sock, size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -26,6 +27,11 @@ class Opaque:
 
     type_name: str
     text: str
+
+    def __post_init__(self) -> None:
+        # Built from worker data: bounded here whatever the worker sent.
+        object.__setattr__(self, "type_name", codec.clip(str(self.type_name), codec.MAX_NAME))
+        object.__setattr__(self, "text", codec.clip(str(self.text), 300))
 
     def __repr__(self) -> str:
         return f"<{self.type_name}: {self.text}>"
@@ -52,19 +58,20 @@ class ImportFailed(Exception):
     """The learner's file raised while being imported; `info` is the exception as plain data."""
 
     def __init__(self, info: dict) -> None:
-        super().__init__(f"{info.get('type')}: {info.get('message')}")
-        self.info = info
+        self.info = _exception_info(info)
+        super().__init__(f"{self.info['type']}: {self.info['message']}")
 
 
 class LearnerRaised(Exception):
     """A learner function raised an exception; its type, builtin bases, message and line."""
 
     def __init__(self, info: dict) -> None:
-        self.type_name = str(info.get("type", "?"))
-        self.bases = [str(b) for b in info.get("bases", [])]
-        self.message = str(info.get("message", ""))
-        self.line = info.get("line") if type(info.get("line")) is int else None
-        self.traceback = str(info.get("traceback", ""))
+        info = _exception_info(info)
+        self.type_name = info["type"]
+        self.bases = info["bases"]
+        self.message = info["message"]
+        self.line = info["line"]
+        self.traceback = info["traceback"]
         where = f" (line {self.line})" if self.line else ""
         super().__init__(f"{self.type_name}: {self.message}{where}")
 
@@ -74,8 +81,35 @@ class LearnerRaised(Exception):
 
 
 class BadAnswer(Exception):
-    """The worker's answer was not readable plain data (see `codec.CodecError`)."""
+    """The worker's answer was not readable plain data (see `codec.CodecError`).
 
+    `Learner` itself turns it into a lost worker (reason `protocol`): an answer that breaks the
+    protocol means the worker is no longer the grader's, so it is ended rather than asked again.
+    """
+
+
+def _exception_info(info: object) -> dict:
+    """The worker's description of an exception, with every field of the right type and bounded.
+
+    The worker truncates these too, but it is the learner's process: a tampered one can send a
+    25 MB type name or a list where a string belongs, and neither may reach a results file.
+    """
+    if type(info) is not dict:
+        info = {"type": "?", "message": str(info)}
+    bases = info.get("bases")
+    line = info.get("line")
+    return {
+        "type": codec.clip(str(info.get("type", "?")), codec.MAX_NAME),
+        "bases": [codec.clip(str(b), codec.MAX_NAME) for b in bases[:40]]
+        if type(bases) is list
+        else [],
+        "message": codec.clip(str(info.get("message", "")), 2000),
+        "line": line if type(line) is int and 0 < line < 1 << 31 else None,
+        "traceback": str(info.get("traceback", ""))[-4000:],
+    }
+
+
+LARGE_ANSWER = 1024 * 1024  # bytes; honest answers are far smaller
 
 _SIGNALS = {
     signal.SIGSEGV: ("crash", "segmentation fault (signal 11) in native code"),
@@ -113,7 +147,9 @@ def lift(value: Any) -> Any:
         if set(value) == {"__object__", "repr"}:
             return Opaque(str(value["__object__"]), str(value["repr"]))
         if set(value) == {"__numpy_scalar__", "dtype"}:
-            return Opaque(f"numpy.{value['dtype']}", repr(value["__numpy_scalar__"]))
+            scalar = value["__numpy_scalar__"]
+            text = repr(scalar) if type(scalar) in (bool, int, float, complex) else "?"
+            return Opaque(f"numpy.{value['dtype']}", text)
         return {k: lift(v) for k, v in value.items()}
     if kind in (list, tuple):
         return kind(lift(v) for v in value)
@@ -121,13 +157,20 @@ def lift(value: Any) -> Any:
 
 
 def _array(tagged: dict) -> Any:
-    tensor = tagged["__ndarray__"]
-    if type(tensor) is not __import__("torch").Tensor:
+    """The NumPy array a worker described, only for plain numeric dtypes of matching width.
+
+    The dtype is looked up in a whitelist, never parsed: NumPy would read `(5000,5000)f8` as a
+    subarray dtype and `astype` would expand a few bytes into gigabytes.
+    """
+    tensor, name = tagged["__ndarray__"], tagged["dtype"]
+    if type(tensor) is not __import__("torch").Tensor or tensor.requires_grad:
         return Opaque("numpy.ndarray", "unreadable array")
-    try:
-        return tensor.numpy().astype(np.dtype(str(tagged["dtype"])), copy=False)
-    except (TypeError, ValueError):
-        return Opaque("numpy.ndarray", f"array of dtype {tagged['dtype']!r}")
+    if type(name) is not str or name not in codec.NUMPY_DTYPES:
+        return Opaque("numpy.ndarray", f"array of dtype {str(name)[:60]!r}")
+    array = tensor.numpy()
+    if array.dtype != np.dtype(name):
+        return Opaque("numpy.ndarray", f"array of dtype {name} sent as {array.dtype}")
+    return array
 
 
 class Learner:
@@ -199,12 +242,10 @@ class Learner:
         self._pid, self._sock = zygote.get().spawn(config)
         reply = self._receive(self._budget(), during="importing your file")
         if "import_error" in reply:
-            info = reply["import_error"]
             self.close()
-            raise ImportFailed(info if type(info) is dict else {"type": "?", "message": str(info)})
+            raise ImportFailed(reply["import_error"])
         if reply.get("ready") is not True:
-            self.close()
-            raise WorkerLost("crash", "the worker sent something unexpected while starting")
+            raise self._protocol("it sent something other than 'ready' after importing your file")
 
     def probe(self, name: str, /, **kwargs: Any) -> Any:
         """Run trusted probe `name` on the learner's module in the worker; its plain result."""
@@ -219,7 +260,7 @@ class Learner:
             return lift(reply["ok"])
         info = reply.get("raised")
         if type(info) is not dict:
-            raise BadAnswer("the worker's answer has neither a value nor an exception")
+            raise self._protocol("its answer has neither a value nor an exception")
         error = LearnerRaised(info)
         if error.is_a("NotImplementedError"):
             raise NotImplementedYet(error.message)
@@ -241,6 +282,15 @@ class Learner:
         self._sock.settimeout(timeout)
         try:
             payload = codec.recv_frame(self._sock)
+    def _protocol(self, detail: str) -> WorkerLost:
+        """End a worker that broke the protocol: a verdict for the exercise, never a crash."""
+        self.close()
+        return self._lose(
+            "protocol",
+            f"the worker's answer could not be read as plain data: {codec.clip(detail, 300)}. "
+            "Did your code change the grader's code in the worker?",
+        )
+
         except TimeoutError:
             self.close()
             raise self._lose(
@@ -251,14 +301,19 @@ class Learner:
         except (codec.ChannelClosed, OSError):
             self._lost_channel(during)
         except codec.CodecError as exc:
-            self.close()
-            raise BadAnswer(str(exc)) from None
+            raise self._protocol(f"{exc} (while {during})") from None
+        if len(payload) > LARGE_ANSWER:
+            # Earlier answers linger in reference cycles (a failed check's traceback holds its
+            # frames); collected now, the grader holds about one large answer, not one per call.
+            gc.collect()
         try:
             reply = codec.decode(payload)
         except codec.CodecError as exc:
-            raise BadAnswer(str(exc)) from None
+            raise self._protocol(f"{exc} (while {during})") from None
+        finally:
+            del payload  # a large frame is not kept while its value is judged
         if type(reply) is not dict:
-            raise BadAnswer("the worker's answer is not a message")
+            raise self._protocol(f"its answer is not a message (while {during})")
         return reply
 
     def _lost_channel(self, during: str) -> None:

@@ -28,20 +28,32 @@ def _learner_frames(exc: BaseException, learner_file: str) -> tuple[int | None, 
 
 
 def describe_exception(exc: BaseException, learner_file: str) -> dict:
-    """An exception as plain data: type, base classes, message, learner line."""
-    line, text = _learner_frames(exc, learner_file)
-    if isinstance(exc, SyntaxError) and exc.filename == learner_file:
-        line = exc.lineno
+    """An exception as plain data: type, base classes, message, learner line.
+
+    Every string is cut here (a class can be named with 25 MB) so that an honest answer stays
+    small; the grader cuts them again, since this process is the learner's.
+    """
     try:
-        message = str(exc)
+        line, text = _learner_frames(exc, learner_file)
+        if isinstance(exc, SyntaxError) and exc.filename == learner_file:
+            line = exc.lineno
+    except BaseException:  # noqa: BLE001 - a hostile traceback or filename
+        line, text = None, ""
+    try:
+        message = str(exc)[:2000]
     except BaseException:  # noqa: BLE001 - a hostile __str__
         message = "<message could not be read>"
+    kind = type(exc)
     return {
-        "type": type(exc).__name__,
-        "bases": [k.__name__ for k in type(exc).__mro__ if k.__module__ == "builtins"],
-        "message": message[:2000],
-        "line": line,
-        "traceback": text,
+        "type": codec.clip(str(kind.__name__), codec.MAX_NAME),
+        "bases": [
+            codec.clip(str(k.__name__), codec.MAX_NAME)
+            for k in kind.__mro__[:40]
+            if k.__module__ == "builtins"
+        ],
+        "message": message,
+        "line": line if type(line) is int else None,
+        "traceback": str(text)[-4000:],
     }
 
 

@@ -1,4 +1,4 @@
-# expect: failed
+# expect: error reason=protocol
 # says: could not be read as plain data
 # A forged answer: bytes that would run code in the grader if it unpickled them.
 import pickle
