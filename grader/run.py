@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader import catalog, hints, notebook, source
+from grader import catalog, hints, localize, notebook, source
 from grader.catalog import Exercise
 from grader.results import (
     CheckResult,
@@ -193,7 +193,7 @@ def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckRes
                     points=share if r.status == "passed" else 0.0,
                     max_points=unrun if r.status == "skipped" or spec.extra_credit else share,
                     title=catalog.pick(spec.title, lang),
-                    message=r.message,
+                    message=localize.message(r.message, lang),
                     diagnosis=diagnosis,
                     mistake=r.mistake,
                     example=r.example,

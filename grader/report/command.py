@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader import catalog, notebook, progress
+from grader import catalog, localize, notebook, progress
 from grader.report.gradescope import write_gradescope
 from grader.report.html import phrase, write_html
 from grader.report.junit import write_junit
@@ -125,6 +125,8 @@ def report(
         )
     if html_path is None and junit_path is None and gradescope_path is None:
         html_path = progress.state_dir(workspace) / "report.html"
+    # One language per page: results graded in another language are re-worded from the catalog.
+    run = localize.run(run, lang, lambda key: progress.hint_level(workspace, key))
     try:
         written = write_reports(
             run,

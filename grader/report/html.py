@@ -277,6 +277,16 @@ def _exercise(exercise: ExerciseResult, sources: dict[str, str], lang: str) -> d
     }
 
 
+@cache
+def _concept_names() -> dict:
+    return tomllib.loads((HERE / "concepts.toml").read_text(encoding="utf-8"))
+
+
+def concept_name(concept: str, lang: str) -> str:
+    """A concept as the report names it in `lang` (report/concepts.toml), else as written."""
+    return _concept_names().get(lang, {}).get(concept, concept)
+
+
 def _concepts(run: RunResult, lang: str) -> list[dict]:
     totals: dict[str, list[float]] = {}
     for exercise in run.exercises:
@@ -285,7 +295,8 @@ def _concepts(run: RunResult, lang: str) -> list[dict]:
             entry[0] += exercise.score
             entry[1] += exercise.max_score
     bars = []
-    for concept, (score, maximum) in totals.items():
+    for key, (score, maximum) in totals.items():
+        concept = concept_name(key, lang)
         fraction = min(1.0, max(0.0, score / maximum)) if maximum > 0 else 0.0
         percent = round(100 * fraction)
         bars.append(

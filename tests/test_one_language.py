@@ -1,0 +1,137 @@
+"""One language per page: under --lang zh no learner-facing English is reached.
+
+The pages are built the way a learner meets them: stubs and missing files (answered by
+parsing), and checks whose records carry the grader's own phrases (not implemented, a learner
+exception, skipped for want of a device), scored through `run.score`. Code and identifiers
+aside, any run of two English words on the page is a failure.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import click
+import pytest
+
+from grader import catalog, localize, run
+from grader.plugin import Record
+from grader.report import html, terminal
+from grader.results import ExerciseResult, RunResult
+
+ROOT = Path(__file__).resolve().parent.parent
+# Names of Python types read the same in Chinese text.
+TERMS = re.compile(r"\bPython (float|int|list|tuple|dict)\b")
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,})+\b")
+CODE = re.compile(r"`[^`]*`|\b[\w.]*[_.(][\w.()\[\]'\"]*|\b[A-Z][a-z]+[A-Z]\w*\b")
+
+
+class Text(HTMLParser):
+    """The text of a page a reader sees: no tags, style, code or attribute values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.hidden += tag in ("style", "code", "pre", "title")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("style", "code", "pre", "title")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def english(text: str) -> list[str]:
+    prose = CODE.sub(" ", TERMS.sub(" ", text))
+    return [m.group() for m in ENGLISH.finditer(prose)]
+
+
+def zh_run() -> RunResult:
+    exercises = []
+    for exercise in catalog.exercises()[:4]:
+        records = []
+        for number, spec in enumerate(exercise.checks):
+            kind = number % 4
+            if kind == 0:
+                records.append(Record(spec.id, "cpu", "failed", localize.NOT_IMPLEMENTED))
+            elif kind == 1:
+                message = "your code raised ValueError: expected a batch of one (line 7)"
+                records.append(Record(spec.id, "cpu", "failed", message, line=7))
+            elif kind == 2:
+                records.append(Record(spec.id, "cpu", "passed"))
+            else:
+                records.append(Record(spec.id, "any", "skipped", "skipped: needs 2 GPUs"))
+            records.append(Record(spec.id, "cuda", "skipped", "skipped: no CUDA device"))
+        checks = run.score(exercise, records, "zh")
+        status, reason = "failed", ""
+        result = ExerciseResult(
+            id=exercise.id,
+            title=catalog.pick(exercise.title, "zh"),
+            status=status,
+            reason=reason,
+            checks=checks,
+        )
+        exercises.append(result)
+    stub = catalog.exercises()[4]
+    exercises.append(
+        ExerciseResult(id=stub.id, title=catalog.pick(stub.title, "zh"), status="not_started")
+    )
+    graded = RunResult(exercises=exercises, devices=["cpu", "cuda"])
+    return localize.run(graded, "zh")
+
+
+def test_the_zh_terminal_has_no_english_prose() -> None:
+    graded = zh_run()
+    files = {e.id: f"exercises/{catalog.find(e.id).file}" for e in graded.exercises}
+    text = click.unstyle(terminal.render(graded, "zh", files))
+    found = english(text)
+    assert not found, found
+
+
+def test_the_zh_html_report_has_no_english_prose() -> None:
+    page = Text()
+    page.feed(html.render(zh_run(), "zh"))
+    found = english("\n".join(page.parts))
+    assert not found, found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_report_of_results_graded_in_the_other_language_speaks_one(lang: str) -> None:
+    other = "en" if lang == "zh" else "zh"
+    exercise = catalog.find("exercise1")
+    checks = run.score(
+        exercise, [Record("add_batch_dim_shape", "cpu", "failed", mistake="unsqueeze_last")], other
+    )
+    stored = RunResult(
+        exercises=[
+            ExerciseResult(
+                id="exercise1",
+                title=catalog.pick(exercise.title, other),
+                status="failed",
+                checks=checks,
+            )
+        ]
+    )
+    again = localize.run(stored, lang)
+    result = again.exercises[0]
+    assert result.title == catalog.pick(exercise.title, lang)
+    assert result.checks[0].title == catalog.pick(exercise.check("add_batch_dim_shape").title, lang)
+    assert result.checks[0].diagnosis == exercise.mistake("unsqueeze_last", lang)
+    assert exercise.hint(1, lang, "add_batch_dim") in result.hint
+
+
+def test_every_concept_has_a_chinese_name_unless_it_is_code() -> None:
+    from grader.quiz import bank
+
+    concepts = {c for e in catalog.exercises() for c in e.concepts}
+    concepts |= {t.id for t in bank.load().topics}
+    # Prose names (lower case words) need a translation; code names (DataLoader, state_dict,
+    # nn.Module) read the same in both languages.
+    prose = [c for c in sorted(concepts) if re.fullmatch(r"[a-z -]+", c)]
+    missing = [c for c in prose if html.concept_name(c, "zh") == c]
+    assert not missing, missing
