@@ -277,11 +277,6 @@ class Learner:
         self.lost = WorkerLost(reason, detail)
         return self.lost
 
-    def _receive(self, timeout: float, during: str) -> dict:
-        assert self._sock is not None
-        self._sock.settimeout(timeout)
-        try:
-            payload = codec.recv_frame(self._sock)
     def _protocol(self, detail: str) -> WorkerLost:
         """End a worker that broke the protocol: a verdict for the exercise, never a crash."""
         self.close()
@@ -291,6 +286,11 @@ class Learner:
             "Did your code change the grader's code in the worker?",
         )
 
+    def _receive(self, timeout: float, during: str) -> dict:
+        assert self._sock is not None
+        self._sock.settimeout(timeout)
+        try:
+            payload = codec.recv_frame(self._sock)
         except TimeoutError:
             self.close()
             raise self._lose(
