@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -20,6 +21,19 @@ from grader.report.command import read_sources, report, write_reports
 from grader.watch_command import watch_
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# A fault of the grader itself (a bug, or a sandbox that could not start), never learner input:
+# CI can tell "the grader broke" from "the code is wrong".
+EXIT_INTERNAL = 3
+
+
+def exit_status(run: results.RunResult) -> int:
+    """0 all passed, 1 something did not, 3 the grader faulted on some exercise or check."""
+    faulted = any(
+        e.reason.startswith("internal")
+        or any(c.status == "error" and c.message.startswith("internal") for c in e.checks)
+        for e in run.exercises
+    )
+    return EXIT_INTERNAL if faulted else EXIT_OK if run.passed else EXIT_FAILED
 
 
 def find_workspace(start: Path) -> Path | None:
@@ -214,7 +228,7 @@ def check(
         _echo_next(merged, lang)
         if html_path:
             click.echo(catalog.message("see_report", lang, path=html_path))
-    ctx.exit(EXIT_OK if run.passed else EXIT_FAILED)
+    ctx.exit(exit_status(run))
 
 
 def _add_hint_levels(run: results.RunResult, workspace: Path, lang: str) -> None:
@@ -351,7 +365,12 @@ cli.add_command(init)
 def main() -> None:
     """Console-script entry point."""
     try:
-        cli(prog_name="grade")
+        try:
+            cli(prog_name="grade")
+        except Exception:  # noqa: BLE001 - a bug of the grader: said as such, with its own status
+            traceback.print_exc()
+            click.echo(catalog.message("internal_error", catalog.language()), err=True)
+            raise SystemExit(EXIT_INTERNAL) from None
     except SystemExit as done:
         # Everything is written (atomically) by now: skip tearing down torch, which takes a while.
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)

@@ -1,0 +1,100 @@
+"""Whatever a worker sends is read as bounded plain data, and a grader fault has its own status."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from grader import cli
+from grader.results import CheckResult, ExerciseResult, RunResult
+from grader.sandbox import codec, worker
+from grader.sandbox.proxy import ImportFailed, LearnerRaised, Opaque, lift
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_numpy_answer_is_rebuilt_only_for_plain_dtypes() -> None:
+    for dtype in ("(5000,5000)f8", "[('a', 'f8')]", "object", "U10", 7):
+        back = lift({"__ndarray__": torch.zeros(4), "dtype": dtype})
+        assert type(back) is Opaque, dtype
+    back = lift({"__ndarray__": torch.zeros(4, dtype=torch.float64), "dtype": "float32"})
+    assert type(back) is Opaque, "a dtype that does not match the data is not believed"
+    back = lift({"__ndarray__": torch.arange(3, dtype=torch.int16), "dtype": "int16"})
+    assert type(back) is np.ndarray and back.dtype == np.int16 and back.tolist() == [0, 1, 2]
+
+
+def test_an_exception_from_the_worker_is_bounded_and_typed() -> None:
+    forged = {
+        "type": "E" * 25_000_000,
+        "bases": 5,
+        "message": {"a": 1},
+        "line": [1],
+        "traceback": "t" * 100_000,
+    }
+    error = LearnerRaised(forged)
+    assert len(error.type_name) <= codec.MAX_NAME
+    assert error.bases == [] and error.line is None
+    assert error.message == "{'a': 1}" and len(error.traceback) <= 4000
+    assert len(ImportFailed(forged).info["type"]) <= codec.MAX_NAME
+    assert ImportFailed("not a dict").info["message"] == "not a dict"
+    assert len(Opaque("T" * 10**6, "x" * 10**6).type_name) <= codec.MAX_NAME
+
+
+def test_the_worker_describes_exceptions_with_bounded_strings() -> None:
+    huge = type("E" * 1_000_000, (ValueError,), {"__module__": "builtins"})
+    described = worker.describe_exception(huge("m" * 10**6), "learner.py")
+    assert len(described["type"]) <= codec.MAX_NAME
+    assert all(len(b) <= codec.MAX_NAME for b in described["bases"])
+    assert "ValueError" in described["bases"] and len(described["message"]) <= 2000
+    assert len(codec.encode(described)) < 10_000
+
+
+def run_with(exercise_status: str, reason: str = "", check_message: str = "") -> RunResult:
+    checks = [CheckResult(name="c", device="cpu", status="error", message=check_message)]
+    exercise = ExerciseResult(
+        id="exercise1",
+        title="t",
+        status=exercise_status,
+        reason=reason,
+        checks=checks if check_message else [],
+    )
+    return RunResult(exercises=[exercise])
+
+
+def test_exit_status_tells_a_grader_fault_from_a_failure() -> None:
+    assert cli.exit_status(run_with("passed")) == cli.EXIT_OK
+    assert cli.exit_status(run_with("failed")) == cli.EXIT_FAILED
+    learner_fault = run_with("error", "protocol: the worker's answer could not be read")
+    assert cli.exit_status(learner_fault) == cli.EXIT_FAILED
+    assert cli.exit_status(run_with("error", "internal: the process died")) == cli.EXIT_INTERNAL
+    check_bug = run_with("error", "x", "internal: the check itself failed (KeyError: 'a')")
+    assert cli.exit_status(check_bug) == cli.EXIT_INTERNAL
+    assert cli.EXIT_INTERNAL not in (cli.EXIT_OK, cli.EXIT_FAILED, cli.EXIT_USAGE)
+
+
+def test_an_exception_in_the_grader_exits_3_and_says_it_is_the_graders(tmp_path: Path) -> None:
+    (tmp_path / "exercise01_squeeze.py").write_text("def add_batch_dim(x):\n    return x\n")
+    program = (
+        "import grader.run\n"
+        "def broken(options):\n"
+        "    raise RuntimeError('a bug in the grader')\n"
+        "grader.run.grade = broken\n"
+        "from grader.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, "--lang", "en", "check", "exercise1"]
+        + ["--workspace", str(tmp_path), "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == cli.EXIT_INTERNAL, done.stderr
+    assert "RuntimeError: a bug in the grader" in done.stderr
+    assert "internal error" in done.stderr and "not your code" in done.stderr
