@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from torch import Tensor, nn
 
 from grader.checking import check, expect_type, fail, same, show, which_mistake
-from grader.sandbox.proxy import LearnerRaised
+from grader.sandbox.proxy import LearnerRaised, NotImplementedYet
 from grader.source import uses_of
 
 dtypes = st.sampled_from([torch.float32, torch.float64])
@@ -392,14 +392,68 @@ FORBIDDEN = {
 }
 
 
-@check("written_by_hand", devices="source")
-def test_written_by_hand(source):
+# What runs when a learner's function reaches the built-in loss, however it is spelled: the
+# torch functions (TorchFunctionMode) and the ATen kernels they decompose into (dispatch).
+RAN_FORBIDDEN = {
+    "cross_entropy",
+    "cross_entropy_loss",
+    "log_softmax",
+    "_log_softmax",
+    "special_log_softmax",
+    "nll_loss",
+    "nll_loss_nd",
+    "nll_loss2d",
+    "aten.cross_entropy_loss",
+    "aten.log_softmax",
+    "aten._log_softmax",
+    "aten.nll_loss",
+    "aten.nll_loss_nd",
+    "aten.nll_loss_forward",
+    "aten.nll_loss2d",
+    "aten.nll_loss2d_forward",
+}
+
+
+def forbidden_ran(learner) -> dict[str, list[str]]:
+    """Which forbidden operations each function ran on a small CPU case, by function name.
+
+    The evidence that counts: it sees `vars(F)["cross_entropy"]` and a call in a branch that
+    looks like a `__main__` guard, which the source cannot. A function that raises (or is not
+    written yet) ran nothing forbidden here; the other checks report what it raised.
+    """
+    logits = make_logits(3, 4, 2.0, torch.float32, 0)
+    targets = torch.tensor([0, 3, 1])
+    calls = {
+        "cross_entropy": {},
+        "cross_entropy_ignore": {"ignore_index": -100},
+    }
+    found: dict[str, list[str]] = {}
+    for name, extra in calls.items():
+        try:
+            got = learner.probe(name, logits=logits, targets=targets, device="cpu", **extra)
+        except (LearnerRaised, NotImplementedYet):
+            continue
+        ran = got.get("ran") if type(got) is dict else None
+        names = [n for n in ran if type(n) is str] if type(ran) is list else []
+        if hits := [n for n in names if n in RAN_FORBIDDEN]:
+            found[name] = hits
+    return found
+
+
+@check("written_by_hand", devices="any")
+def test_written_by_hand(learner, source):
+    ran = forbidden_ran(learner)
     found = uses_of(source.tree, FORBIDDEN, module="torch")
-    if found:
-        uses = "\n".join(f"  line {line}: `{text}`" for text, line in found)
+    if ran or found:
+        said = [
+            f"  your {name} called torch's built-in loss: {', '.join(hits[:6])} ran inside it"
+            for name, hits in ran.items()
+        ]
+        said += [f"  line {line}: `{text}`" for text, line in found]
+        evidence = "\n".join(said)
         fail(
             "these built-ins are not allowed in this exercise:\n"
-            f"{uses}\n"
+            f"{evidence}\n"
             "They compute the very loss (or log-softmax) the exercise asks you to write by hand. "
             "Use torch.logsumexp (or max, exp, log) and gather or indexing instead.",
             mistake="forbidden_builtin",

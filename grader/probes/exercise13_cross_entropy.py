@@ -6,11 +6,12 @@ import torch
 
 from grader.probes.common import *  # noqa: F403
 from grader.probes.common import get
+from grader.probes.ops import recording
 
 
-def _loss_and_grad(loss: Any, logits: torch.Tensor) -> dict:
-    """The loss as returned, and the logits' gradient when backward on it is possible."""
-    facts: dict[str, Any] = {"loss": loss, "grad": None, "differentiable": False}
+def _loss_and_grad(loss: Any, logits: torch.Tensor, ran: list[str]) -> dict:
+    """The loss as returned, the logits' gradient when backward on it is possible, what ran."""
+    facts: dict[str, Any] = {"loss": loss, "grad": None, "differentiable": False, "ran": ran}
     if isinstance(loss, torch.Tensor):
         facts["device"] = loss.device.type
         facts["differentiable"] = bool(loss.requires_grad)
@@ -24,8 +25,10 @@ def _loss_and_grad(loss: Any, logits: torch.Tensor) -> dict:
 def probe_cross_entropy(module: Any, logits: torch.Tensor, targets: torch.Tensor, device: str):
     """cross_entropy(logits, targets) and d loss / d logits."""
     leaf = logits.to(device).requires_grad_(True)
-    loss = get(module, "cross_entropy")(leaf, targets.to(device))
-    return _loss_and_grad(loss, leaf)
+    targets, function = targets.to(device), get(module, "cross_entropy")
+    with recording() as ran:  # only the learner's call: backward below is the probe's
+        loss = function(leaf, targets)
+    return _loss_and_grad(loss, leaf, ran)
 
 
 def probe_cross_entropy_ignore(
@@ -33,10 +36,11 @@ def probe_cross_entropy_ignore(
 ) -> dict:
     """cross_entropy_ignore(logits, targets[, ignore_index]) and d loss / d logits."""
     leaf = logits.to(device).requires_grad_(True)
-    function = get(module, "cross_entropy_ignore")
-    if ignore_index == -100:
-        # The default must be -100: leave it out to test it.
-        loss = function(leaf, targets.to(device))
-    else:
-        loss = function(leaf, targets.to(device), ignore_index=ignore_index)
-    return _loss_and_grad(loss, leaf)
+    targets, function = targets.to(device), get(module, "cross_entropy_ignore")
+    with recording() as ran:
+        if ignore_index == -100:
+            # The default must be -100: leave it out to test it.
+            loss = function(leaf, targets)
+        else:
+            loss = function(leaf, targets, ignore_index=ignore_index)
+    return _loss_and_grad(loss, leaf, ran)
