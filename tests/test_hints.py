@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -167,3 +168,36 @@ def test_hint_command_refuses_an_unknown_function(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert re.search(r"add_batch_dim, remove_batch_dim", result.output)
+
+
+def function_lines(path: Path) -> dict[str, list[str]]:
+    """Each function of the reference with its code lines (docstring and comments aside)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = {}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef):
+            body = [
+                s
+                for s in node.body
+                if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+            ]
+            kept = (
+                " ".join(lines[n - 1].split())
+                for s in body
+                for n in range(s.lineno, s.end_lineno + 1)
+            )
+            found[node.name] = [k for k in kept if len(k) >= 8 and not k.startswith("#")]
+    return found
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_no_diagnosis_holds_most_of_a_reference_function(exercise: catalog.Exercise) -> None:
+    """A diagnosis may name the one line to change, never write out a function."""
+    functions = function_lines(ROOT / "solutions" / exercise.file)
+    for mistake_id, text in exercise.mistakes.items():
+        for lang in catalog.LANGUAGES:
+            said = squashed(catalog.pick(text, lang))
+            for name, lines in functions.items():
+                given = [line for line in lines if line in said]
+                assert len(given) * 2 <= len(lines), (exercise.id, mistake_id, lang, name, given)
