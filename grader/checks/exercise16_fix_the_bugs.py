@@ -155,9 +155,17 @@ def test_predict_classes(learner, device, case):
     with torch.random.fork_rng(devices=[]):
         model = predict_model(case["seed"], case["f"], case["classes"]).eval()
     with torch.no_grad():
-        want = model(features.float()).argmax(dim=1).numpy()
-    if value.dtype == want.dtype and value.shape == want.shape and (value == want).all():
-        return
+        scores = model(features.float())
+    want = scores.argmax(dim=1).numpy()
+    if value.dtype == want.dtype and value.shape == want.shape:
+        # Another device may round a near tie the other way: any class within 1e-4 of the
+        # row's best score is a right answer.
+        best = scores.max(dim=1, keepdim=True).values
+        allowed = (scores >= best - 1e-4).numpy()
+        picked = np.clip(value, 0, scores.shape[1] - 1)
+        in_range = ((value >= 0) & (value < scores.shape[1])).all()
+        if in_range and allowed[np.arange(len(value)), picked].all():
+            return
     training = any(training for _, training in got["calls"])
     fail(
         f"predict returned {show(value)} (dtype {value.dtype}, shape {value.shape}); expected "
