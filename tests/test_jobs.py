@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from grader import catalog
+from grader import catalog, jobs
 from grader.jobs import run_in_jobs
 from grader.run import RunOptions, grade
 
@@ -19,17 +19,37 @@ def _summary(run):
     ]
 
 
-def test_jobs_match_sequential_grading(tmp_path: Path) -> None:
-    for name in ("exercise01_squeeze.py", "exercise02_to_numpy.py", "exercise03_train_step.py"):
-        source = ROOT / ("solutions" if name.startswith("exercise01") else "exercises") / name
+def test_jobs_match_sequential_grading(tmp_path: Path, monkeypatch) -> None:
+    # Two exercises whose checks must run (a stub is decided from its source, without jobs).
+    sources = {
+        "exercise01_squeeze.py": ROOT
+        / "tests"
+        / "submissions"
+        / "exercise1"
+        / "mistake_squeeze_all.py",
+        "exercise02_to_numpy.py": ROOT / "solutions" / "exercise02_to_numpy.py",
+        "exercise03_train_step.py": ROOT / "exercises" / "exercise03_train_step.py",
+    }
+    for name, source in sources.items():
         (tmp_path / name).write_text(source.read_text())
-    broken = (ROOT / "tests" / "submissions" / "exercise1" / "mistake_squeeze_all.py").read_text()
-    (tmp_path / "exercise01_squeeze.py").write_text(broken)
+    calls: list[tuple[list, int]] = []
+
+    def spy(items: list, work, jobs_count: int, **kwargs):
+        calls.append((list(items), jobs_count))
+        return run_in_jobs(items, work, jobs_count, **kwargs)
+
+    monkeypatch.setattr(jobs, "run_in_jobs", spy)
     chosen = tuple(catalog.find(i) for i in ("exercise1", "exercise2", "exercise3"))
     one = grade(RunOptions(workspace=tmp_path, exercises=chosen, device="cpu", seed=3, jobs=1))
+    assert calls == [], "one job grades in this process"
     two = grade(RunOptions(workspace=tmp_path, exercises=chosen, device="cpu", seed=3, jobs=2))
+    assert calls == [(["exercise1", "exercise2"], 2)], "the parallel path was not taken"
     assert _summary(one) == _summary(two)
-    assert [e.id for e in two.exercises] == ["exercise1", "exercise2", "exercise3"]
+    assert [(e.id, e.status) for e in two.exercises] == [
+        ("exercise1", "failed"),
+        ("exercise2", "passed"),
+        ("exercise3", "not_started"),
+    ]
 
 
 def test_a_dying_job_costs_only_its_item() -> None:

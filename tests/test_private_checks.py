@@ -65,6 +65,8 @@ def add_batch_dim(image):
         raise RuntimeError("saw the private checks")
     return image.unsqueeze(0)
 def remove_batch_dim(batch):
+    if batch.dim() == 0 or batch.shape[0] != 1:
+        raise ValueError(f"expected a batch of one, got shape {{tuple(batch.shape)}}")
     return batch.squeeze(0)
 """
     (workspace / "exercise01_squeeze.py").write_text(peek)
@@ -83,9 +85,19 @@ def remove_batch_dim(batch):
             "-",
         ],
     )
-    checks = json.loads(result.output)["exercises"][0]["checks"]
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.output)
+    exercise = data["exercises"][0]
+    checks = exercise["checks"]
+    # The run really graded: every check ran and none was a grader error.
+    assert checks and all(c["status"] in ("passed", "failed") for c in checks), exercise
     saw = any("saw the private checks" in c["message"] for c in checks)
-    assert saw is not isolation.available()[0]
+    if isolation.available()[0]:
+        assert not saw and exercise["status"] == "passed", exercise
+        assert exercise["score"] == exercise["max_score"] == 12
+    else:  # without isolation the folder can be read: the grader says so in the run's notes
+        assert saw and exercise["status"] == "failed", exercise
+        assert isolation.available()[1] in data["notes"]
 
 
 def test_empty_private_folder_is_a_usage_error(tmp_path: Path) -> None:
