@@ -1,0 +1,28 @@
+# expect: passed
+# mistake_generator_twice.py with the diagnosis of generator_consumed applied literally
+import torch
+
+
+def finetune_optimizer(net):
+    return torch.optim.SGD(
+        [
+            {"params": net.features.parameters()},
+            {"params": net.classifier.parameters(), "lr": 1e-2},
+        ],
+        lr=1e-5,
+    )
+
+
+def sgd_step(params, lr):
+    params = list(params)
+    with torch.no_grad():
+        for p in params:
+            if p.grad is not None:
+                p -= lr * p.grad
+    for p in params:
+        p.grad = None
+
+
+def scale_learning_rates(optimizer, factor):
+    for group in optimizer.param_groups:
+        group["lr"] *= factor
