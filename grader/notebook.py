@@ -23,7 +23,6 @@ from pathlib import Path
 SUFFIX = ".ipynb"
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # outputs (plots) make notebooks far larger than code
 MAX_CELLS = 5000
-MAX_LABEL = 40
 NOTE_EXAMPLES = 3
 _HEADER = re.compile(r"^# %% (?P<label>.{1,60}), line (?P<line>\d+)$")
 _MAGIC = re.compile(r"^\s*(%|!)")
@@ -379,24 +378,3 @@ def python_source(path: Path, api: tuple[str, ...] = ()) -> Program:
 def write_python(notebook: Path, target: Path) -> None:
     """Write the program of `notebook` as a `.py` file (what the worker imports)."""
     target.write_text(python_source(notebook).text, encoding="utf-8")
-
-
-def notebook_json(cells: list[Cell]) -> str:
-    """A minimal nbformat-4 notebook of these code cells (a kernel's history, for `grade check`)."""
-    document = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {"language_info": {"name": "python"}},
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"cell-{number}",
-                "metadata": {"grader_label": cell.label[:MAX_LABEL]},
-                "execution_count": None,
-                "outputs": [],
-                "source": cell.text,
-            }
-            for number, cell in enumerate(cells, start=1)
-        ],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ QUICK = ["--device", "cpu", "--max-examples", "3"]
 def write_notebook(folder: Path, cells: list[str], stem: str = EX3) -> Path:
     """A saved notebook of these code cells (sources as lists of lines, as Jupyter saves them)."""
     folder.mkdir(parents=True, exist_ok=True)
-    data = json.loads(notebook.notebook_json([Cell("x", text) for text in cells]))
+    data = json.loads(notebook_kernel.history_notebook([Cell("x", text) for text in cells]))
     for cell in data["cells"]:
         cell["metadata"] = {}
         cell["source"] = cell["source"].splitlines(keepends=True)
@@ -365,9 +364,13 @@ def test_grade_class_grades_a_notebook_like_the_py(tmp_path: Path) -> None:
     args = ["--lang", "en", "class", str(submissions), "--out", str(out), *QUICK]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    with (out / "gradebook.csv").open(newline="", encoding="utf-8") as handle:
-        rows = {row["student"]: row for row in csv.DictReader(handle)}
-    assert rows["nb"]["exercise3"] == rows["py"]["exercise3"] not in ("", "0", "12")
+    graded = {}
+    for student in ("py", "nb"):
+        data = json.loads((out / "students" / student / "results.json").read_text())
+        (exercise,) = [e for e in data["exercises"] if e["id"] == "exercise3"]
+        graded[student] = (exercise["status"], exercise["score"], exercise["checks"])
+    assert graded["nb"] == graded["py"] and graded["py"][0] == "failed"
+    assert "no_zero_grad" in {c["mistake"] for c in graded["py"][2]}
 
 
 @pytest.mark.slow
