@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from grader import cli
 from grader.results import CheckResult, ExerciseResult, RunResult
 from grader.sandbox import codec, worker
-from grader.sandbox.proxy import ImportFailed, LearnerRaised, Opaque, lift
+from grader.sandbox.proxy import ImportFailed, LearnerRaised, Opaque, explain_status, lift
+from grader.sandbox.worker import INTERNAL_FAILURE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,3 +102,39 @@ def test_an_exception_in_the_grader_exits_3_and_says_it_is_the_graders(tmp_path:
     assert done.returncode == cli.EXIT_INTERNAL, done.stderr
     assert "RuntimeError: a bug in the grader" in done.stderr
     assert "internal error" in done.stderr and "not your code" in done.stderr
+
+
+def test_status_86_is_the_graders_only_before_learner_code_ran() -> None:
+    status = INTERNAL_FAILURE << 8  # a raw wait status: exited with INTERNAL_FAILURE
+    assert explain_status(status)[0] == "internal"
+    reason, detail = explain_status(status, learner_ran=True)
+    assert reason == "exit" and "86" in detail
+
+
+@pytest.mark.slow
+def test_garbage_from_one_worker_is_an_error_and_the_rest_are_graded_and_reported(
+    tmp_path: Path,
+) -> None:
+    workspace, out = tmp_path / "ws", tmp_path / "out"
+    workspace.mkdir()
+    out.mkdir()
+    hostile = ROOT / "tests" / "hostile" / "garbage_frame_at_import.py"
+    shutil.copyfile(hostile, workspace / "exercise01_squeeze.py")
+    shutil.copyfile(
+        ROOT / "solutions" / "exercise02_to_numpy.py", workspace / "exercise02_to_numpy.py"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "--lang", "en", "check", "exercise1", "exercise2"]
+        + ["--workspace", str(workspace), "--device", "cpu", "--max-examples", "3"]
+        + ["--json", str(out / "run.json"), "--junit", str(out / "junit.xml")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == cli.EXIT_FAILED, done.stdout + done.stderr
+    verdicts = {e["id"]: e for e in json.loads((out / "run.json").read_text())["exercises"]}
+    assert verdicts["exercise1"]["status"] == "error"
+    assert verdicts["exercise1"]["reason"].startswith("protocol:")
+    assert verdicts["exercise2"]["status"] == "passed"
+    assert (out / "junit.xml").is_file() and (workspace / ".grade" / "report.html").is_file()

@@ -125,15 +125,20 @@ _SIGNALS = {
 }
 
 
-def explain_status(status: int | None) -> tuple[str, str]:
-    """Reason and detail for a worker's raw wait status."""
+def explain_status(status: int | None, learner_ran: bool = False) -> tuple[str, str]:
+    """Reason and detail for a worker's raw wait status.
+
+    Status INTERNAL_FAILURE means the sandbox failed to start, a fault of the grader, but only
+    before learner code ran: after the worker's "importing" frame, the learner's own
+    os._exit(86) must not pass for one.
+    """
     if status is None:
         return "crash", "closed its channel to the grader and kept running"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         return _SIGNALS.get(sig, ("crash", f"killed by signal {sig}"))
     code = os.WEXITSTATUS(status)
-    if code == INTERNAL_FAILURE:
+    if code == INTERNAL_FAILURE and not learner_ran:
         return "internal", "the sandbox could not start its worker (see the printed output)"
     return "exit", f"the process exited with status {code} (sys.exit() or os._exit() in your code?)"
 
@@ -196,6 +201,7 @@ class Learner:
         self.started_at = time.monotonic()
         self.output_parts: list[str] = []
         self.lost: WorkerLost | None = None
+        self._learner_ran = False  # the worker said it is importing the learner's file
         self._pid: int | None = None
         self._sock: socket.socket | None = None
         self._tmpdir: str | None = None
@@ -239,8 +245,12 @@ class Learner:
                 hide=list(self.hide),
                 cgroups=[str(p) for p in self._cgroups.paths] if self._cgroups else [],
             )
+        self._learner_ran = False
         self._pid, self._sock = zygote.get().spawn(config)
         reply = self._receive(self._budget(), during="importing your file")
+        if reply.get("importing") is True:  # sandbox up, from here on learner code runs
+            self._learner_ran = True
+            reply = self._receive(self._budget(), during="importing your file")
         if "import_error" in reply:
             self.close()
             raise ImportFailed(reply["import_error"])
@@ -321,7 +331,7 @@ class Learner:
         status = zygote.get().wait(pid, 2.0) if pid else None
         out_of_memory = self._cgroups is not None and self._cgroups.out_of_memory()
         self.close(reaped=status is not None)
-        reason, detail = explain_status(status)
+        reason, detail = explain_status(status, self._learner_ran)
         if out_of_memory:
             reason, detail = (
                 "memory",
