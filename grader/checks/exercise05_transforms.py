@@ -430,6 +430,18 @@ def test_to_image_roundtrip(learner, device, size, kind, seed):
     )
 
 
+@check("to_image_gpu", devices="emulated")
+@given(size=st.integers(1, 12), seed=seeds)
+def test_to_image_gpu(learner, size, seed):
+    pixels = make_image(size, size, "smooth", seed)
+    t = reference_eval(pixels, size)
+    shown = {"t": f"eval_transform({size})(img) of a {size} x {size} RGB image, on a GPU"}
+    got = probe_naming_errors(learner, "to_image_emulated", shown, {"cuda": "numpy_on_gpu"}, t=t)
+    expect_image(got, "to_image", shown)
+    if (got["pixels"].int() - pixels.int()).abs().max() > 1:
+        fail("to_image of a tensor on a GPU differs from the image it came from.", example=shown)
+
+
 def is_square_image(shape: object) -> bool:
     """Whether a reported shape is (3, s, s) for some s: a transform with another default size."""
     return type(shape) is tuple and len(shape) == 3 and shape[0] == 3 and shape[1] == shape[2]

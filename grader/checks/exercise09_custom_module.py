@@ -75,9 +75,19 @@ def structure_mistake(facts: dict, in_features: int, out_features: int) -> str |
 @given(in_features=features, out_features=features)
 def test_affine_registers_parameters(learner, in_features, out_features):
     example = {"in_features": in_features, "out_features": out_features}
-    got = affine_probe(learner, "affine_structure", example, **example, bias=True)
+    # Built without bias=: the signature's default (True) gives a bias, as nn.Linear does.
+    got = affine_probe(learner, "affine_structure", example, **example, bias=None)
     params = {name: shape for name, shape, _ in got["parameters"]}
     want = {"weight": [out_features, in_features], "bias": [out_features]}
+    if params == {"weight": want["weight"]}:
+        fail(
+            f"Affine({in_features}, {out_features}) has no bias; without bias= it should have "
+            "one, as nn.Linear does.",
+            expected=want,
+            got=params,
+            mistake="bias_default_off",
+            example=example,
+        )
     if params == want and got["state_dict"] == want:
         frozen = [name for name, _, flag in got["parameters"] if not flag]
         if frozen:

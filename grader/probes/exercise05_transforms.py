@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from grader.probes.common import *  # noqa: F403
-from grader.probes.common import get
+from grader.probes.common import emulated_cuda, get
 
 
 def _image(pixels: torch.Tensor) -> Image.Image:
@@ -81,6 +81,11 @@ def probe_pad_to_square(module: Any, pixels: torch.Tensor, fill: int | None) -> 
 def probe_to_image(module: Any, t: torch.Tensor, device: str) -> dict:
     """to_image(t) for t on `device`."""
     return _image_facts(get(module, "to_image")(t.to(device)))
+
+
+def probe_to_image_emulated(module: Any, t: torch.Tensor) -> dict:
+    """to_image(t) for t on an emulated GPU: NumPy and PIL refuse it until it is on the CPU."""
+    return _image_facts(get(module, "to_image")(emulated_cuda(t)))
 
 
 def probe_defaults(module: Any, pixels: torch.Tensor) -> dict:

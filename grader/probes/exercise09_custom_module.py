@@ -71,7 +71,10 @@ def _attribute(model: nn.Module, name: str) -> dict:
     }
 
 
-def _make_affine(module: Any, in_features: int, out_features: int, bias: bool) -> nn.Module:
+def _make_affine(module: Any, in_features: int, out_features: int, bias: bool | None) -> nn.Module:
+    """Affine(in, out, bias=bias), or Affine(in, out) with bias None (its default is True)."""
+    if bias is None:
+        return get(module, "Affine")(in_features, out_features)
     return get(module, "Affine")(in_features, out_features, bias=bias)
 
 
@@ -80,7 +83,9 @@ def _initialized(model: Any) -> bool:
     return isinstance(model, nn.Module) and "_parameters" in vars(model)
 
 
-def probe_affine_structure(module: Any, in_features: int, out_features: int, bias: bool) -> dict:
+def probe_affine_structure(
+    module: Any, in_features: int, out_features: int, bias: bool | None
+) -> dict:
     """What a new Affine registers: parameters, state_dict keys, and its weight/bias attributes."""
     model = _make_affine(module, in_features, out_features, bias)
     facts = {"is_module": isinstance(model, nn.Module), "initialized": _initialized(model)}
