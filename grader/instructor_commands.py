@@ -134,6 +134,12 @@ def gradescope(ctx: click.Context, out: Path, checks: Path | None, force: bool) 
     click.echo(f"Wrote {out}{shipped}. Upload it as the assignment's autograder on Gradescope.")
 
 
+def _mutants_progress(done: int, total: int) -> None:
+    """A line on stderr every 25 mutants: a full run takes minutes."""
+    if done % 25 == 0 or done == total:
+        click.echo(f"  {done}/{total} mutants graded", err=True)
+
+
 @click.command("verify")
 @click.argument("ids", nargs=-1)
 @click.option("--solutions", type=_folder, default=None, help="Reference solutions folder.")
@@ -148,6 +154,17 @@ def gradescope(ctx: click.Context, out: Path, checks: Path | None, force: bool) 
     help="Files graded in parallel (default: the number of CPU cores).",
 )
 @click.option("--thorough", is_flag=True, help="Many more generated inputs per check.")
+@click.option(
+    "--mutants",
+    is_flag=True,
+    help="Instead: grade faulty variants of each reference; fail if one survives unlisted.",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --mutants: a deterministic sample of N mutants (CI) instead of all.",
+)
 @click.pass_context
 def verify(
     ctx: click.Context,
@@ -157,6 +174,8 @@ def verify(
     submissions: Path | None,
     jobs: int | None,
     thorough: bool,
+    mutants: bool,
+    sample: int | None,
 ) -> None:
     """Check exercises end to end (all, or IDS): references, stubs, catalog, corpus."""
     chosen = _exercises(ctx, ids)
@@ -166,6 +185,31 @@ def verify(
         exercises=exercises_dir or found.exercises,
         submissions=submissions or found.submissions,
     )
+    if sample is not None and not mutants:
+        raise click.UsageError("--sample goes with --mutants.", ctx)
+    if mutants:
+        from grader import mutation
+
+        click.echo(
+            f"Grading mutants of {len(chosen)} references in {folders.solutions} "
+            f"(equivalents: {mutation.equivalents_path()}).",
+            err=True,
+        )
+        try:
+            result = mutation.run(
+                chosen,
+                folders.solutions,
+                jobs=jobs or os.cpu_count() or 1,
+                max_examples=200 if thorough else 20,
+                sample=sample,
+                progress=_mutants_progress,
+            )
+        except catalog.CatalogError as exc:
+            raise click.ClickException(str(exc)) from None
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo("\n".join(result.lines()))
+        ctx.exit(0 if result.ok else 1)
     click.echo(
         f"Verifying {len(chosen)} exercises: references in {folders.solutions}, stubs in "
         f"{folders.exercises}, corpus in {folders.submissions}.",
