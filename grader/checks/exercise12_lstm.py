@@ -9,7 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from grader.checking import check, expect_type, fail, same, show, type_name, which_mistake
+from grader.checking import (
+    check,
+    expect_type,
+    fail,
+    probe_naming_errors,
+    same,
+    show,
+    type_name,
+    which_mistake,
+)
 from grader.sandbox.proxy import LearnerRaised, NotImplementedYet
 from grader.source import calls_to
 
@@ -266,20 +275,30 @@ def test_seq_classifier_output(learner, device, vocab, embed, hidden, classes, b
 # --- lstm_with_cell --------------------------------------------------------------------------
 
 
-def lstm_state(input_size: int, hidden_size: int, generator: torch.Generator) -> dict:
-    """Weights for a one-layer nn.LSTM, larger than its default init so mistakes show."""
+def lstm_state(
+    input_size: int,
+    hidden_size: int,
+    generator: torch.Generator,
+    bias: bool = True,
+    dtype: torch.dtype = torch.float32,
+) -> dict:
+    """Weights for a one-layer nn.LSTM, larger than its default init so mistakes show.
+
+    Without bias and in float64 too: a cell built without bias=/dtype= from the LSTM differs.
+    """
     shapes = {
         "weight_ih_l0": (4 * hidden_size, input_size),
         "weight_hh_l0": (4 * hidden_size, hidden_size),
-        "bias_ih_l0": (4 * hidden_size,),
-        "bias_hh_l0": (4 * hidden_size,),
     }
-    return {k: torch.rand(s, generator=generator) * 2 - 1 for k, s in shapes.items()}
+    if bias:
+        shapes.update(bias_ih_l0=(4 * hidden_size,), bias_hh_l0=(4 * hidden_size,))
+    return {k: (torch.rand(s, generator=generator) * 2 - 1).to(dtype) for k, s in shapes.items()}
 
 
 def reference_lstm(state: dict, x: torch.Tensor) -> tuple:
     """What nn.LSTM itself returns for these weights and input."""
-    lstm = nn.LSTM(x.shape[-1], state["weight_hh_l0"].shape[1])
+    bias = "bias_ih_l0" in state
+    lstm = nn.LSTM(x.shape[-1], state["weight_hh_l0"].shape[1], bias=bias, dtype=x.dtype)
     lstm.load_state_dict(state)
     with torch.no_grad():
         return lstm(x)
@@ -287,7 +306,7 @@ def reference_lstm(state: dict, x: torch.Tensor) -> tuple:
 
 def cell(w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor):
     """An nn.LSTMCell holding the given weights."""
-    made = nn.LSTMCell(w_ih.shape[1], w_hh.shape[1])
+    made = nn.LSTMCell(w_ih.shape[1], w_hh.shape[1], dtype=w_ih.dtype)
     with torch.no_grad():
         for param, value in zip(made.parameters(), (w_ih, w_hh, b_ih, b_hh), strict=True):
             param.copy_(value)
@@ -310,7 +329,8 @@ def unroll(step: nn.LSTMCell, inputs: list[torch.Tensor], carry: bool = True) ->
 def cell_predictions(state: dict, x: torch.Tensor, seed: int) -> Candidates:
     """What lstm_with_cell returns with each known mistake, simulated with nn.LSTMCell."""
     w_ih, w_hh = state["weight_ih_l0"], state["weight_hh_l0"]
-    b_ih, b_hh = state["bias_ih_l0"], state["bias_hh_l0"]
+    no_bias = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype)
+    b_ih, b_hh = state.get("bias_ih_l0", no_bias), state.get("bias_hh_l0", no_bias)
     steps, batch, input_size = x.shape
     hidden = w_hh.shape[1]
     right = cell(w_ih, w_hh, b_ih, b_hh)
@@ -321,9 +341,12 @@ def cell_predictions(state: dict, x: torch.Tensor, seed: int) -> Candidates:
     with torch.random.fork_rng(devices=[]):
         # A learner's LSTMCell is created right after the probe seeds torch: its fresh biases.
         torch.manual_seed(seed)
-        fresh = nn.LSTMCell(input_size, hidden)
+        fresh = nn.LSTMCell(input_size, hidden, dtype=w_ih.dtype)
     zeros = torch.zeros_like(b_hh)
     candidates: Candidates = []
+    if "bias_ih_l0" not in state:  # the cell kept the default bias=True: its random biases
+        hs, _, h, c = unroll(cell(w_ih, w_hh, fresh.bias_ih, fresh.bias_hh), list(x))
+        candidates.append(("cell_bias_not_matched", result(hs, h, c)))
     if input_size == hidden:
         hs, _, h, c = unroll(cell(w_hh, w_ih, b_ih, b_hh), list(x))
         candidates.append(("swapped_weights", result(hs, h, c)))
@@ -344,15 +367,42 @@ def cell_predictions(state: dict, x: torch.Tensor, seed: int) -> Candidates:
     return candidates
 
 
+# A learner's exception that shows biases assumed, or a cell or zero state in float32.
+VALUE_ERRORS = {
+    "has no attribute 'bias_": "bias_assumed",
+    "the same dtype": "cell_dtype_not_matched",
+}
+# ... or on the CPU, meeting the meta tensors that stand in for a GPU.
+DEVICE_ERRORS = {
+    "meta tensor": "cell_device_not_matched",
+    "not on the expected device": "cell_device_not_matched",
+}
+
+
 @check("lstm_with_cell_values", devices="all")
-@given(input_size=small, hidden_size=small, steps=small, batch=st.integers(1, 4), seed=seeds)
-def test_lstm_with_cell_values(learner, device, input_size, hidden_size, steps, batch, seed):
+@given(
+    input_size=small,
+    hidden_size=small,
+    steps=small,
+    batch=st.integers(1, 4),
+    seed=seeds,
+    bias=st.booleans(),
+    double=st.booleans(),
+)
+def test_lstm_with_cell_values(
+    learner, device, input_size, hidden_size, steps, batch, seed, bias, double
+):
     generator = torch.Generator().manual_seed(seed)
-    state = lstm_state(input_size, hidden_size, generator)
-    x = torch.randn(steps, batch, input_size, generator=generator)
-    example = {"lstm": f"nn.LSTM({input_size}, {hidden_size})", "x": x}
-    facts = learner.probe(
+    dtype = torch.float64 if double else torch.float32
+    state = lstm_state(input_size, hidden_size, generator, bias, dtype)
+    x = torch.randn(steps, batch, input_size, generator=generator, dtype=dtype)
+    options = ("" if bias else ", bias=False") + (", dtype=torch.float64" if double else "")
+    example = {"lstm": f"nn.LSTM({input_size}, {hidden_size}{options})", "x": x}
+    facts = probe_naming_errors(
+        learner,
         "lstm_with_cell",
+        example,
+        VALUE_ERRORS,
         state=state,
         input_size=input_size,
         hidden_size=hidden_size,
@@ -376,6 +426,43 @@ def test_lstm_with_cell_values(learner, device, input_size, hidden_size, steps, 
         )
     if facts["lstm_unchanged"] is not True:
         fail("lstm_with_cell changed the LSTM's weights; leave them as they were.", example=example)
+    if device == "cpu":
+        on_meta(learner, input_size, hidden_size, steps, batch, bias, example)
+
+
+def on_meta(
+    learner, input_size: int, hidden_size: int, steps: int, batch: int, bias: bool, example: dict
+) -> None:
+    """lstm_with_cell with the LSTM and x on another device than the CPU, emulated with the
+    meta device (no GPU needed): what it returns must be on that device, with the right shapes."""
+    shown = {**example, "device": "a GPU (emulated with the meta device)"}
+    try:
+        facts = probe_naming_errors(
+            learner,
+            "lstm_with_cell_meta",
+            shown,
+            {**VALUE_ERRORS, **DEVICE_ERRORS},
+            input_size=input_size,
+            hidden_size=hidden_size,
+            steps=steps,
+            batch=batch,
+            bias=bias,
+        )
+    except NotImplementedYet:  # it ran on the CPU: this is "Cannot copy out of meta tensor"
+        fail(
+            "for an LSTM and x on a GPU (emulated), your code raised NotImplementedError: "
+            "something it created is on the CPU and tried to copy from the GPU tensors.",
+            example=shown,
+            mistake="cell_device_not_matched",
+        )
+    want = [[steps, batch, hidden_size], [1, batch, hidden_size], [1, batch, hidden_size]]
+    if facts["devices"] != ["meta"] or facts["shapes"] != want:
+        fail(
+            f"for an LSTM and x on a GPU (emulated), the result is on {facts['devices']} with "
+            f"shapes {facts['shapes']}; expected everything on the input's device, shapes {want}.",
+            example=shown,
+            mistake="cell_device_not_matched" if "cpu" in facts["devices"] else None,
+        )
 
 
 # The fused recurrent kernels, by the torch function (torch._VF.lstm, TorchFunctionMode) and

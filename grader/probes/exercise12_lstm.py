@@ -100,7 +100,10 @@ def probe_lstm_with_cell(
     device: str,
 ) -> dict:
     """Call lstm_with_cell on an nn.LSTM rebuilt from `state`; its result and where it lives."""
-    lstm = nn.LSTM(input_size, hidden_size)
+    # The state says whether the LSTM has biases and its dtype (float64 LSTMs are drawn too).
+    lstm = nn.LSTM(
+        input_size, hidden_size, bias="bias_ih_l0" in state, dtype=state["weight_ih_l0"].dtype
+    )
     lstm.load_state_dict(state)
     lstm.to(device)
     before = _state(lstm)
@@ -129,3 +132,26 @@ def probe_lstm_with_cell(
         "lstm_unchanged": unchanged,
         "ran": ran,
     }
+
+
+def probe_lstm_with_cell_meta(
+    module: Any, input_size: int, hidden_size: int, steps: int, batch: int, bias: bool
+) -> dict:
+    """lstm_with_cell on an LSTM and x on the meta device, a stand-in for a GPU: the devices
+    and shapes of what it returns (meta tensors hold no values). A cell or zero state created
+    without device= lands on the CPU and meets the meta tensors in an error, as on a GPU."""
+    lstm = nn.LSTM(input_size, hidden_size, bias=bias, device="meta")
+    x = torch.empty(steps, batch, input_size, device="meta")
+    result = get(module, "lstm_with_cell")(lstm, x)
+    devices, shapes = [], []
+    pending = [result]
+    for _ in range(64):
+        if not pending:
+            break
+        item = pending.pop(0)
+        if isinstance(item, torch.Tensor):
+            devices.append(item.device.type)
+            shapes.append(list(item.shape))
+        elif isinstance(item, (tuple, list)):
+            pending.extend(item)
+    return {"devices": sorted(set(devices)), "shapes": shapes}

@@ -17,14 +17,17 @@ class SeqClassifier(nn.Module):
 
 def lstm_with_cell(lstm, x):
     T, B, _ = x.shape
-    cell = nn.LSTMCell(lstm.input_size, lstm.hidden_size, device=x.device)
+    cell = nn.LSTMCell(
+        lstm.input_size, lstm.hidden_size, bias=lstm.bias, device=x.device, dtype=x.dtype
+    )
     cell.weight_ih = lstm.weight_ih_l0
     cell.weight_hh = lstm.weight_hh_l0
-    with torch.no_grad():
-        cell.bias_ih.copy_(lstm.bias_ih_l0 + lstm.bias_hh_l0)
-        cell.bias_hh.zero_()
-    h = torch.zeros(B, lstm.hidden_size, device=x.device)
-    c = torch.zeros(B, lstm.hidden_size, device=x.device)
+    if lstm.bias:
+        with torch.no_grad():
+            cell.bias_ih.copy_(lstm.bias_ih_l0 + lstm.bias_hh_l0)
+            cell.bias_hh.zero_()
+    h = torch.zeros(B, lstm.hidden_size, device=x.device, dtype=x.dtype)
+    c = torch.zeros(B, lstm.hidden_size, device=x.device, dtype=x.dtype)
     outputs = []
     for t in range(T):
         h, c = cell(x[t], (h, c))

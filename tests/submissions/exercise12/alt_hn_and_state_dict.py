@@ -16,7 +16,7 @@ class SeqClassifier(nn.Module):
 
 
 def lstm_with_cell(lstm, x):
-    cell = nn.LSTMCell(lstm.input_size, lstm.hidden_size).to(x.device)
+    cell = nn.LSTMCell(lstm.input_size, lstm.hidden_size, bias=lstm.bias).to(x)
     renamed = {name.removesuffix("_l0"): value for name, value in lstm.state_dict().items()}
     cell.load_state_dict(renamed)
     out = x.new_empty(x.shape[0], x.shape[1], lstm.hidden_size)

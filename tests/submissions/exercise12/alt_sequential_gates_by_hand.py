@@ -23,7 +23,7 @@ class SeqClassifier(nn.Module):
 def lstm_with_cell(lstm, x):
     # The LSTMCell equations written out, with the combined bias.
     w_ih, w_hh = lstm.weight_ih_l0, lstm.weight_hh_l0
-    bias = lstm.bias_ih_l0 + lstm.bias_hh_l0
+    bias = lstm.bias_ih_l0 + lstm.bias_hh_l0 if lstm.bias else 0
     h = torch.zeros(x.size(1), lstm.hidden_size, dtype=x.dtype, device=x.device)
     c = torch.zeros_like(h)
     hs = []

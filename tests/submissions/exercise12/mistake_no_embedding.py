@@ -16,14 +16,15 @@ class SeqClassifier(nn.Module):
 
 
 def lstm_with_cell(lstm, x):
-    cell = nn.LSTMCell(lstm.input_size, lstm.hidden_size).to(x.device)
+    cell = nn.LSTMCell(lstm.input_size, lstm.hidden_size, bias=lstm.bias).to(x)
     with torch.no_grad():
         cell.weight_ih.copy_(lstm.weight_ih_l0)
         cell.weight_hh.copy_(lstm.weight_hh_l0)
-        cell.bias_ih.copy_(lstm.bias_ih_l0)
-        cell.bias_hh.copy_(lstm.bias_hh_l0)
-    h = torch.zeros(x.shape[1], lstm.hidden_size, device=x.device)
-    c = torch.zeros(x.shape[1], lstm.hidden_size, device=x.device)
+        if lstm.bias:
+            cell.bias_ih.copy_(lstm.bias_ih_l0)
+            cell.bias_hh.copy_(lstm.bias_hh_l0)
+    h = torch.zeros(x.shape[1], lstm.hidden_size, device=x.device, dtype=x.dtype)
+    c = torch.zeros(x.shape[1], lstm.hidden_size, device=x.device, dtype=x.dtype)
     outputs = []
     for t in range(x.shape[0]):
         h, c = cell(x[t], (h, c))

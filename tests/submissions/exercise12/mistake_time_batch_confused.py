@@ -16,15 +16,16 @@ class SeqClassifier(nn.Module):
 
 
 def lstm_with_cell(lstm, x):
-    cell = nn.LSTMCell(lstm.input_size, lstm.hidden_size).to(x.device)
+    cell = nn.LSTMCell(lstm.input_size, lstm.hidden_size, bias=lstm.bias).to(x)
     with torch.no_grad():
         cell.weight_ih.copy_(lstm.weight_ih_l0)
         cell.weight_hh.copy_(lstm.weight_hh_l0)
-        cell.bias_ih.copy_(lstm.bias_ih_l0)
-        cell.bias_hh.copy_(lstm.bias_hh_l0)
+        if lstm.bias:
+            cell.bias_ih.copy_(lstm.bias_ih_l0)
+            cell.bias_hh.copy_(lstm.bias_hh_l0)
     batch, steps = x.shape[0], x.shape[1]
-    h = torch.zeros(batch, lstm.hidden_size, device=x.device)
-    c = torch.zeros(batch, lstm.hidden_size, device=x.device)
+    h = torch.zeros(batch, lstm.hidden_size, device=x.device, dtype=x.dtype)
+    c = torch.zeros(batch, lstm.hidden_size, device=x.device, dtype=x.dtype)
     outputs = []
     for t in range(steps):
         h, c = cell(x[:, t], (h, c))
