@@ -180,7 +180,9 @@ def _grade_check(private: Path, ids: list[str], lang: str, device: str) -> RunRe
             return "the grader did not finish in time"
         raise
     stderr = stderr_bytes[-4000:].decode("utf-8", errors="replace")
-    if process.returncode not in (0, 1) or len(stdout) > OUTPUT_LIMIT:
+    # 0 passed, 1 did not, 3 a fault of the grader with the results still written (its reasons
+    # say "internal: ..."); anything else (2: usage) wrote no results.
+    if process.returncode not in (0, 1, 3) or len(stdout) > OUTPUT_LIMIT:
         return f"'grade check' ended with status {process.returncode}\n{stderr}"
     try:
         return results.from_dict(json.loads(stdout))

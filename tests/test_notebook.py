@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog, notebook, notebook_kernel, source
+from grader import catalog, notebook, notebook_kernel, results, source
 from grader.cli import cli
 from grader.notebook import Cell
 from grader.notebook_init import exercise_notebook, split_stub
@@ -256,6 +256,23 @@ def test_kernel_cells_are_graded_from_a_private_notebook_and_progress_is_kept(
     not_a_folder.write_text("")
     kept = notebook_kernel.grade_cells(cells, ("exercise3",), "en", not_a_folder, "cpu")
     assert kept.passed and "could not be saved" in kept.html
+
+
+@pytest.mark.parametrize(("status", "said"), [(1, ""), (3, ""), (2, "ended with status 2")])
+def test_results_are_read_on_every_exit_status_that_writes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, said: str
+) -> None:
+    written = tmp_path / "run.json"
+    written.write_text(results.to_json(passed_run()))
+    fake = tmp_path / "python"
+    fake.write_text(f"#!/bin/sh\ncat '{written}'\nexit {status}\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    got = notebook_kernel._grade_check(tmp_path, ["exercise3"], "en", "cpu")
+    if said:
+        assert isinstance(got, str) and said in got
+    else:
+        assert isinstance(got, RunResult) and got.exercises[0].status == "passed"
 
 
 def test_a_grading_run_past_its_time_is_stopped_and_said(
