@@ -200,6 +200,7 @@ def check(
             exercises=exercises,
             device=device,
             seed=seed,
+            seed_private=getattr(seed, "private", False),
             max_examples=examples,
             limits=options.limits(timeout),
             lang=lang,

@@ -69,7 +69,7 @@ class RunResult:
     """A whole grading run."""
 
     exercises: list[ExerciseResult]
-    seed: int = 0
+    seed: int | None = 0  # None: a private seed, used for the run and never shown
     devices: list[str] = field(default_factory=list)
     torch_version: str = ""
     grader_version: str = ""

@@ -46,6 +46,7 @@ class RunOptions:
     exercises: tuple[Exercise, ...]
     device: str = "all"
     seed: int = 0
+    seed_private: bool = False  # a graded run's seed: used, never shown to learners
     max_examples: int = 20
     limits: Limits = field(default_factory=Limits)
     lang: str = "en"
@@ -127,6 +128,11 @@ def _precheck(
         reason = catalog.message("reason_missing_file", lang, path=path)
         return ExerciseResult(
             status="not_started", reason=reason, hint=exercise.hint(1, lang), **common
+        ), facts
+    if facts.unreadable:
+        reason = f"file: {facts.unreadable}"
+        return ExerciseResult(
+            status="error", reason=reason, hint=exercise.hint(1, lang), **common
         ), facts
     if facts.syntax_error:
         reason = f"syntax: {facts.syntax_error}"
@@ -287,6 +293,7 @@ def grade_batch(
 ) -> dict[str, ExerciseResult]:
     """Grade exercises that need their checks run, in this process, in one pytest session."""
     from grader.plugin import Session
+    from grader.reset import stub_path
     from grader.sandbox.proxy import BadAnswer, ImportFailed, Learner, WorkerLost
 
     workspace = Path(options.workspace).resolve()
@@ -299,13 +306,17 @@ def grade_batch(
     try:
         for exercise in exercises:
             begun[exercise.id] = time.monotonic()
+            path = notebook.learner_path(workspace, exercise.file)
+            # Read once, without following links: the worker and the checks see these bytes.
+            facts = source.read(path, pristine=stub_path(exercise))
             learner = Learner(
-                notebook.learner_path(workspace, exercise.file),
+                path,
                 exercise.stem,
                 catalog.probes_for(exercise),
                 options.limits,
                 cuda=cuda,
                 hide=hide,
+                content=facts.data,
             )
             try:
                 learner.start()
@@ -329,7 +340,7 @@ def grade_batch(
                 learner.close()
                 raise
             learners[exercise.stem] = learner
-            sources[exercise.stem] = source.read(notebook.learner_path(workspace, exercise.file))
+            sources[exercise.stem] = facts
         session = Session(
             learners=learners,
             sources=sources,
@@ -421,7 +432,7 @@ def grade(options: RunOptions) -> RunResult:
     isolated, why_not = isolation.available()
     return RunResult(
         exercises=[verdicts[e.id] for e in options.exercises],
-        seed=options.seed,
+        seed=None if options.seed_private else options.seed,
         devices=devices_for(options.device),
         torch_version=installed_torch_version(),
         grader_version=__version__,

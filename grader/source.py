@@ -7,7 +7,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import notebook
+from grader import nofollow, notebook
 
 MAX_SOURCE_BYTES = 1024 * 1024
 
@@ -24,6 +24,8 @@ class SourceFacts:
     unchanged: set[str] = field(default_factory=set)
     tree: ast.Module | None = None
     notes: list[str] = field(default_factory=list)  # e.g. notebook lines that are not Python
+    unreadable: str = ""  # why the file is not read at all (a symlink, not a regular file)
+    data: bytes = b""  # the program as read once: what the worker gets and reports quote
 
     def not_started(self, api: tuple[str, ...]) -> bool:
         """Whether every API name is still the untouched `raise NotImplementedError` stub."""
@@ -109,6 +111,9 @@ def read(path: Path, pristine: Path | None = None) -> SourceFacts:
     with a bug to fix are not started until the learner changes that code.
     """
     path = Path(path)
+    refused = nofollow.describe(path)
+    if refused:
+        return SourceFacts(exists=True, unreadable=refused)
     if not path.is_file():
         return SourceFacts(exists=False)
     notes: list[str] = []
@@ -119,7 +124,10 @@ def read(path: Path, pristine: Path | None = None) -> SourceFacts:
             return SourceFacts(exists=True, syntax_error=f"not a readable notebook: {exc}")
         data, notes = program.text.encode("utf-8"), program.notes
     else:
-        data = path.read_bytes()
+        try:
+            data = nofollow.read_bytes(path, MAX_SOURCE_BYTES + 1)
+        except OSError as exc:
+            return SourceFacts(exists=True, unreadable=f"{path.name} could not be read: {exc}")
     if len(data) > MAX_SOURCE_BYTES:
         return SourceFacts(
             exists=True, syntax_error=f"the file is larger than {MAX_SOURCE_BYTES} bytes"
@@ -136,7 +144,7 @@ def read(path: Path, pristine: Path | None = None) -> SourceFacts:
         return SourceFacts(
             exists=True, syntax_error=f"cannot be parsed: {type(exc).__name__}: {exc}"
         )
-    facts = SourceFacts(exists=True, tree=tree, notes=notes)
+    facts = SourceFacts(exists=True, tree=tree, notes=notes, data=data)
     untouched = _definitions(pristine)
     for node in tree.body:
         names = _names(node)

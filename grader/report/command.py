@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader import catalog, localize, notebook, progress
+from grader import catalog, localize, nofollow, notebook, progress
 from grader.report.gradescope import write_gradescope
 from grader.report.html import phrase, write_html
 from grader.report.junit import write_junit
@@ -21,10 +21,12 @@ def read_sources(workspace: Path, run: RunResult) -> dict[str, str]:
     for exercise in run.exercises:
         try:
             path = notebook.learner_path(Path(workspace), catalog.find(exercise.id).file)
+            if nofollow.describe(path):  # a symlink: never followed, never quoted
+                continue
             if notebook.is_notebook(path):  # the module its cells define: the lines checks cite
                 sources[exercise.id] = notebook.python_source(path).text[:SOURCE_LIMIT]
-            elif path.is_file() and path.stat().st_size <= SOURCE_LIMIT:
-                sources[exercise.id] = path.read_text(encoding="utf-8", errors="replace")
+            elif path.is_file():
+                sources[exercise.id] = nofollow.read_text(path, SOURCE_LIMIT)
         except (LookupError, catalog.CatalogError, OSError, notebook.NotebookError):
             continue
     return sources

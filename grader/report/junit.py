@@ -40,7 +40,7 @@ def _suite(root: ET.Element, exercise: ExerciseResult, run: RunResult, lang: str
         ("status", exercise.status),
         ("score", f"{exercise.score:g}"),
         ("max_score", f"{exercise.max_score:g}"),
-        ("seed", run.seed),
+        ("seed", run.seed if run.seed is not None else "private"),
         ("torch_version", run.torch_version),
         ("grader_version", run.grader_version),
     ):

@@ -189,8 +189,11 @@ class Learner:
         limits: Limits,
         cuda: bool = False,
         hide: tuple[str, ...] = (),
+        content: bytes | None = None,
     ) -> None:
         self.file = Path(file).resolve()
+        # The program as the trusted side read it (no symlink followed): what the worker imports.
+        self.content = content
         self.hide = hide
         self._uid: int | None = None
         self._cgroups: isolation.Cgroups | None = None
@@ -225,7 +228,7 @@ class Learner:
         self._tmpdir = tempfile.mkdtemp(prefix="grade-worker-")
         learner_modules.copy_beside(self.file, self._tmpdir)  # their own helpers.py imports
         config = {
-            "file": isolation.copy_learner_file(self.file, self._tmpdir),
+            "file": isolation.copy_learner_file(self.file, self._tmpdir, self.content),
             "module": self.module,
             "probes": self.probes,
             "limits": self.limits.as_dict(),
@@ -233,7 +236,8 @@ class Learner:
             "output_file": os.path.join(self._tmpdir, ".output"),
             "cuda": self.cuda,
         }
-        if isolation.available()[0]:
+        kind, _ = isolation.mode()
+        if kind == "root":
             self._uid = isolation.fresh_uid()
             self._cgroups = isolation.Cgroups.create(
                 f"grader-{os.getpid()}-{self._uid}",
@@ -242,9 +246,10 @@ class Learner:
             )
             config.update(
                 uid=self._uid,
-                hide=list(self.hide),
                 cgroups=[str(p) for p in self._cgroups.paths] if self._cgroups else [],
             )
+        if kind != "none":
+            config.update(isolation=kind, hide=list(self.hide))
         self._learner_ran = False
         self._pid, self._sock = zygote.get().spawn(config)
         reply = self._receive(self._budget(), during="importing your file")
