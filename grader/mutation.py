@@ -110,6 +110,25 @@ def mutants_of(exercises: Iterable[Exercise], solutions: Path) -> list[mutants.M
     return found
 
 
+def _grade(workspace: Path, exercise: Exercise, max_examples: int) -> dict:
+    """Grade one mutant like a submission, on every device here; the verdict as plain data."""
+    from grader.run import RunOptions, grade
+    from grader.sandbox.limits import Limits
+
+    limits = Limits(call_seconds=10.0, exercise_seconds=MUTANT_TIMEOUT)
+    options = RunOptions(workspace, (exercise,), max_examples=max_examples, limits=limits)
+    result = grade(options).exercises[0]
+    return {
+        "status": result.status,
+        "reason": result.reason,
+        "score": result.score,
+        "max_score": result.max_score,
+        "checks": [
+            {"name": c.name, "status": c.status, "mistake": c.mistake} for c in result.checks
+        ],
+    }
+
+
 def _verdict(done: dict | None) -> tuple[str, str]:
     """killed/survived/undecided from one grade, with what killed it."""
     if done is None:
@@ -160,8 +179,6 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> MutationReport:
     """Grade the mutants of `exercises` (all, or a deterministic `sample`) and judge them."""
-    from grader.verify import _grade_one
-
     exercises = list(exercises)
     by_id = {e.id: e for e in exercises}
     every = mutants_of(exercises, solutions)
@@ -182,8 +199,7 @@ def run(
 
         def work(item: str) -> dict:
             workspace, mutant = places[item]
-            exercise = by_id[mutant.exercise]
-            return _grade_one(workspace, exercise, "all", max_examples, MUTANT_TIMEOUT)
+            return _grade(workspace, by_id[mutant.exercise], max_examples)
 
         done = _grade_all(list(places), work, jobs, progress)
     for mutant in chosen:

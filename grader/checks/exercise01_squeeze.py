@@ -17,6 +17,17 @@ def make(shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Tensor:
     return torch.randint(-50, 50, shape, generator=generator).to(dtype)
 
 
+def expect_input_kept(got: dict, given: torch.Tensor, name: str, example: dict) -> None:
+    """Fail when the caller's tensor changed shape: an in-place unsqueeze_/squeeze_."""
+    if got.get("input_shape") != list(given.shape):
+        fail(
+            f"after {name}, the caller's tensor has shape {got.get('input_shape')} instead of "
+            f"{list(given.shape)}: the function changed its input.",
+            example=example,
+            mistake="changed_input_in_place",
+        )
+
+
 @check("add_batch_dim_shape", devices="all")
 @given(c=dims, h=dims, w=dims, dtype=dtypes, seed=st.integers(0, 99))
 def test_add_batch_dim_shape(learner, device, c, h, w, dtype, seed):
@@ -41,6 +52,7 @@ def test_add_batch_dim_shape(learner, device, c, h, w, dtype, seed):
             example=example,
             mistake="moved_device",
         )
+    expect_input_kept(got, image, "add_batch_dim", example)
 
 
 @check("add_batch_dim_view", devices="all")
@@ -79,6 +91,7 @@ def test_remove_batch_dim_shape(learner, device, shape, dtype, seed):
             example=example,
             mistake="moved_device",
         )
+    expect_input_kept(got, batch, "remove_batch_dim", example)
 
 
 @check("remove_batch_dim_rejects", devices="all")

@@ -7,7 +7,7 @@ predict's expected outputs from the same trusted model recipe the probe uses, ru
 from collections.abc import Callable
 
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from torch import nn
 
@@ -168,8 +168,10 @@ def _check_size(learner, name: str, config: dict, want: int, omit: bool, table, 
     )
 
 
+# Every default left out at least once, so that a wrong default in the signature shows.
 @check("conv2d_output_size")
 @given(config=conv_configs(), omit=st.booleans())
+@example(config={"size": 9, "kernel": 3, **CONV_DEFAULTS}, omit=True)
 def test_conv2d_output_size(learner, config, omit):
     want = torch_conv_size(**config)
     _check_size(learner, "conv2d_output_size", config, want, omit, CONV_TABLE, CONV_MISTAKES)
@@ -177,6 +179,7 @@ def test_conv2d_output_size(learner, config, omit):
 
 @check("conv_transpose2d_output_size")
 @given(config=transpose_configs(), omit=st.booleans())
+@example(config={"size": 5, "kernel": 3, **TRANSPOSE_DEFAULTS}, omit=True)
 def test_conv_transpose2d_output_size(learner, config, omit):
     want = torch_transpose_size(**config)
     name = "conv_transpose2d_output_size"

@@ -252,6 +252,12 @@ def call(learner, name: str, example: dict, **kwargs: object) -> dict:
             f"the loss is on {got.get('device')}, but the logits were on {kwargs['device']}.",
             example=example,
         )
+    if got.get("targets_kept") is False:
+        fail(
+            f"{name} changed the caller's targets (their shape or values); leave them as they were.",
+            example=example,
+            mistake="targets_changed",
+        )
     return got
 
 

@@ -13,7 +13,7 @@ def probe_add_batch_dim(module: Any, image: torch.Tensor, device: str) -> dict:
     image = image.to(device)
     before = image.clone()
     out = get(module, "add_batch_dim")(image)
-    facts = {"value": out, "device": None, "is_view": False}
+    facts = {"value": out, "device": None, "is_view": False, "input_shape": list(image.shape)}
     if isinstance(out, torch.Tensor):
         facts["device"] = out.device.type
         facts["value"] = out.detach().clone() if type(out) is torch.Tensor else out
@@ -27,6 +27,11 @@ def probe_add_batch_dim(module: Any, image: torch.Tensor, device: str) -> dict:
 
 
 def probe_remove_batch_dim(module: Any, batch: torch.Tensor, device: str) -> dict:
-    """The result of remove_batch_dim and its device."""
-    out = get(module, "remove_batch_dim")(batch.to(device))
-    return {"value": out, "device": out.device.type if isinstance(out, torch.Tensor) else None}
+    """The result of remove_batch_dim, its device, and the input's shape afterwards."""
+    batch = batch.to(device)
+    out = get(module, "remove_batch_dim")(batch)
+    return {
+        "value": out,
+        "device": out.device.type if isinstance(out, torch.Tensor) else None,
+        "input_shape": list(batch.shape),
+    }

@@ -26,9 +26,15 @@ def probe_cross_entropy(module: Any, logits: torch.Tensor, targets: torch.Tensor
     """cross_entropy(logits, targets) and d loss / d logits."""
     leaf = logits.to(device).requires_grad_(True)
     targets, function = targets.to(device), get(module, "cross_entropy")
+    original = targets.clone()
     with recording() as ran:  # only the learner's call: backward below is the probe's
         loss = function(leaf, targets)
-    return _loss_and_grad(loss, leaf, ran)
+    return {**_loss_and_grad(loss, leaf, ran), "targets_kept": _kept(targets, original)}
+
+
+def _kept(targets: torch.Tensor, original: torch.Tensor) -> bool:
+    """Whether the caller's targets are as they were (an in-place unsqueeze_ changes them)."""
+    return targets.shape == original.shape and bool(torch.equal(targets, original))
 
 
 def probe_cross_entropy_ignore(
@@ -37,10 +43,11 @@ def probe_cross_entropy_ignore(
     """cross_entropy_ignore(logits, targets[, ignore_index]) and d loss / d logits."""
     leaf = logits.to(device).requires_grad_(True)
     targets, function = targets.to(device), get(module, "cross_entropy_ignore")
+    original = targets.clone()
     with recording() as ran:
         if ignore_index == -100:
             # The default must be -100: leave it out to test it.
             loss = function(leaf, targets)
         else:
             loss = function(leaf, targets, ignore_index=ignore_index)
-    return _loss_and_grad(loss, leaf, ran)
+    return {**_loss_and_grad(loss, leaf, ran), "targets_kept": _kept(targets, original)}
