@@ -63,7 +63,7 @@ cases = st.fixed_dictionaries(
         "seed": st.integers(0, 99),
         "kind": st.sampled_from(["sgd", "adam"]),
         "before": st.integers(1, 2),
-        "after": st.integers(1, 2),
+        "after": st.just(1),  # one step after resuming already reads the optimizer's state
         "epoch": st.integers(0, 50),
     }
 )
