@@ -264,6 +264,20 @@ def checks_file(stem: str, folder: Path | None = None) -> Path:
     return mine if mine.is_file() else PACKAGE_DIR / "checks" / f"{stem}.py"
 
 
+def private_ids() -> set[str]:
+    """The exercises a private layer touches: its catalog entries, checks and probes files."""
+    root = checks_root()
+    if root is None:
+        return set()
+    mine = (
+        {e.id for e in load(root / "catalog.toml")} if (root / "catalog.toml").is_file() else set()
+    )
+    for exercise in exercises():
+        if any((root / part / exercise.file).is_file() for part in ("checks", "probes")):
+            mine.add(exercise.id)
+    return mine
+
+
 def probes_for(exercise: Exercise) -> str:
     """The probes the worker loads for `exercise`: a private file path, or the shipped module."""
     root = checks_root()

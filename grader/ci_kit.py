@@ -32,10 +32,74 @@ def template(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
-def github_workflow(checks: str | None = None) -> str:
-    """The workflow YAML; `checks` is a private checks folder inside the repository, if any."""
-    option = f" --checks {checks}" if checks else ""
-    return template("github-workflow.yml").replace("@@CHECKS@@", option)
+PRIVATE_CHECKOUT = """\
+
+      - name: Fetch the instructor's private checks
+        uses: actions/checkout@v4
+        with:
+          repository: {repo}
+          token: ${{{{ secrets.GRADER_CHECKS_TOKEN }}}}  # a read-only token of that repository
+          path: private-checks
+          persist-credentials: false  # the token must not stay on disk for learner code
+"""
+COMMENTED_CHECKOUT = """\
+
+      # Private checks (recommended): keep them in a private repository and fetch them here with
+      # a read-only token in the secret GRADER_CHECKS_TOKEN (`grade init-ci github
+      # --checks-repo OWNER/NAME` writes this step), then grade with --checks private-checks.
+"""
+GRADER_PLACEHOLDER = "torch-grader @ git+https://github.com/OWNER/torch-grader"
+
+
+def pinned_torch() -> str:
+    """torch and torchvision pinned to the versions installed here (no local +cpu/+cu tag)."""
+    found = []
+    for name in ("torch", "torchvision"):
+        try:
+            found.append(f"{name}=={importlib.metadata.version(name).split('+', 1)[0]}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(name)
+    return " ".join(found)
+
+
+def grader_source() -> str | None:
+    """A pip requirement for this grader from its own git checkout (origin at HEAD), if any."""
+    import subprocess
+
+    project = catalog.PACKAGE_DIR.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(project), *args], capture_output=True, text=True, timeout=10
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    try:
+        url, commit = git("config", "--get", "remote.origin.url"), git("rev-parse", "HEAD")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if not url or not commit or not url.startswith(("https://", "git@", "ssh://")):
+        return None
+    return f"{DISTRIBUTION} @ git+{url}@{commit}"
+
+
+def github_workflow(
+    checks: str | None = None, checks_repo: str | None = None, source: str | None = None
+) -> str:
+    """The workflow YAML: the grader from `source` (a pip requirement), private checks from
+    the repository `checks_repo` (or the folder `checks` of this repository), graded as root
+    with a private seed."""
+    if checks_repo:
+        checkout, option = PRIVATE_CHECKOUT.format(repo=checks_repo), " --checks private-checks"
+    else:
+        checkout, option = COMMENTED_CHECKOUT, f" --checks {checks}" if checks else ""
+    return (
+        template("github-workflow.yml")
+        .replace("@@TORCH@@", pinned_torch())
+        .replace("@@GRADER@@", (source or GRADER_PLACEHOLDER).replace('"', ""))
+        .replace("@@CHECKOUT@@\n", checkout)
+        .replace("@@CHECKS@@", option)
+    )
 
 
 def write_new(path: Path, data: str | bytes, force: bool = False) -> None:
@@ -117,16 +181,34 @@ def bundle_exercises(checks: Path | None) -> tuple[Exercise, ...]:
     return catalog.exercises()
 
 
+def constraints() -> str:
+    """pip constraints pinning the grader's dependencies to the versions installed here."""
+    lines = ["# The versions `grade init-ci gradescope` was run with."]
+    for requirement in _requirements():
+        name = re.split(r"[\s<>=!~;\[(]", requirement, maxsplit=1)[0]
+        try:
+            version = importlib.metadata.version(name).split("+", 1)[0]
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        lines.append(f"{name}=={version}")
+    return "\n".join(lines) + "\n"
+
+
 def gradescope_entries(
-    checks: Path | None = None, lang: str = "en"
+    checks: Path | None = None, lang: str = "en", visibility: str = "visible"
 ) -> dict[str, tuple[bytes, int]]:
-    """Every file of the Gradescope bundle: archive name -> (content, mode)."""
+    """Every file of the Gradescope bundle: archive name -> (content, mode).
+
+    `visibility` is that of each check's test ("after_due_date" hides the details until then).
+    """
+    run = template("run_autograder").replace("@@LANG@@", lang)
     entries: dict[str, tuple[bytes, int]] = {
-        "setup.sh": (template("setup.sh").encode(), EXECUTABLE),
-        "run_autograder": (
-            template("run_autograder").replace("@@LANG@@", lang).encode(),
+        "setup.sh": (
+            template("setup.sh").replace("@@TORCH@@", pinned_torch()).encode(),
             EXECUTABLE,
         ),
+        "run_autograder": (run.replace("@@VISIBILITY@@", visibility).encode(), EXECUTABLE),
+        "constraints.txt": (constraints().encode(), REGULAR),
         "finish_results.py": (template("finish_results.py").encode(), REGULAR),
     }
     names = "".join(f"{e.file}\n" for e in bundle_exercises(checks))
@@ -149,11 +231,14 @@ def gradescope_entries(
     return entries
 
 
-def gradescope_zip(checks: Path | None = None, lang: str = "en") -> bytes:
+def gradescope_zip(
+    checks: Path | None = None, lang: str = "en", visibility: str = "visible"
+) -> bytes:
     """The autograder bundle as zip bytes (setup.sh and run_autograder at its top level)."""
     buffer = io.BytesIO()
+    entries = gradescope_entries(checks, lang, visibility)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, (content, mode) in sorted(gradescope_entries(checks, lang).items()):
+        for name, (content, mode) in sorted(entries.items()):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.external_attr = (0o100000 | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED

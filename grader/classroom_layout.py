@@ -146,3 +146,12 @@ def submissions(root: Path, unpacked: Path) -> list[Submission]:
                 else locate(student, unpacked / student)
             )
     return [found[s] for s in sorted(found)]
+
+
+if __name__ == "__main__":  # `python -m grader.classroom_layout FOLDER`: the Gradescope bundle
+    import sys
+
+    try:
+        print(files_folder(Path(sys.argv[1])))
+    except (IndexError, OSError):
+        sys.exit(1)

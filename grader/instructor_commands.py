@@ -80,11 +80,32 @@ def init_ci() -> None:
     help="Where to write the workflow (default: .github/workflows/grade.yml in the project).",
 )
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
-def github(out: Path | None, force: bool) -> None:
-    """A workflow that grades every push and publishes the report and the results."""
+@click.option(
+    "--checks-repo",
+    metavar="OWNER/NAME",
+    default=None,
+    help="The instructor's private repository of checks, fetched with a read-only token.",
+)
+@click.option(
+    "--grader-source",
+    metavar="REQUIREMENT",
+    default=None,
+    help="What pip installs the grader from (default: this checkout's origin at HEAD).",
+)
+def github(
+    out: Path | None, force: bool, checks_repo: str | None, grader_source: str | None
+) -> None:
+    """A workflow that grades every push as root, with a private seed, and publishes reports."""
     project = _project_root()
     out = out or project / ci_kit.GITHUB_DEFAULT
-    private = catalog.checks_root()
+    source = grader_source or ci_kit.grader_source()
+    if source is None:
+        click.echo(
+            f"note: edit the install line of the workflow ({ci_kit.GRADER_PLACEHOLDER}) to "
+            "name your copy of the grader, or pass --grader-source.",
+            err=True,
+        )
+    private = None if checks_repo else catalog.checks_root()
     inside = None
     if private is not None:
         try:
@@ -92,12 +113,18 @@ def github(out: Path | None, force: bool) -> None:
         except ValueError:
             click.echo(
                 f"note: the private checks {private} are outside this repository; the "
-                "workflow grades with the shipped checks (see its commented step to fetch "
-                "yours).",
+                "workflow grades with the shipped checks: pass --checks-repo OWNER/NAME to "
+                "fetch yours from a private repository.",
                 err=True,
             )
+    if inside is not None:
+        click.echo(
+            f"note: the checks in {inside} are in the students' repository, where they can "
+            "read and change them; keep them in a private repository (--checks-repo).",
+            err=True,
+        )
     try:
-        ci_kit.write_new(out, ci_kit.github_workflow(inside), force=force)
+        ci_kit.write_new(out, ci_kit.github_workflow(inside, checks_repo, source), force=force)
     except FileExistsError:
         raise click.ClickException(f"{out} exists: pass --force to overwrite it.") from None
     click.echo(f"Wrote {out}. Commit and push it: each push is then graded on GitHub Actions.")
@@ -113,8 +140,15 @@ def github(out: Path | None, force: bool) -> None:
     help="A private checks folder to ship in the bundle (default: the one of grade --checks).",
 )
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@click.option(
+    "--hide-checks",
+    is_flag=True,
+    help="Students see their score at once and each check's details after the due date.",
+)
 @click.pass_context
-def gradescope(ctx: click.Context, out: Path, checks: Path | None, force: bool) -> None:
+def gradescope(
+    ctx: click.Context, out: Path, checks: Path | None, force: bool, hide_checks: bool
+) -> None:
     """A Gradescope autograder zip (setup.sh, run_autograder, the grader) written to OUT."""
     checks = checks or catalog.checks_root()
     if checks is not None:
@@ -124,7 +158,8 @@ def gradescope(ctx: click.Context, out: Path, checks: Path | None, force: bool) 
                 f"{str(checks)!r} holds none of {', '.join(missing)}.", ctx, param_hint="'--checks'"
             )
     try:
-        data = ci_kit.gradescope_zip(checks, lang=_language(ctx))
+        visibility = "after_due_date" if hide_checks else "visible"
+        data = ci_kit.gradescope_zip(checks, lang=_language(ctx), visibility=visibility)
         ci_kit.write_new(out, data, force=force)
     except FileExistsError:
         raise click.ClickException(f"{out} exists: pass --force to overwrite it.") from None
@@ -179,11 +214,15 @@ def verify(
 ) -> None:
     """Check exercises end to end (all, or IDS): references, stubs, catalog, corpus."""
     chosen = _exercises(ctx, ids)
-    found = verifying.default_folders(_project_root())
+    if not ids and catalog.private_ids():  # a private layer: verify what it overrides
+        chosen = [e for e in chosen if e.id in catalog.private_ids()]
+    found = verifying.default_folders(verifying.project_folder(_project_root()))
     folders = verifying.Folders(
         solutions=solutions or found.solutions,
         exercises=exercises_dir or found.exercises,
         submissions=submissions or found.submissions,
+        # Folders given on the command line are used as they are, with nothing beneath them.
+        shipped=None if (solutions or exercises_dir or submissions) else found.shipped,
     )
     if sample is not None and not mutants:
         raise click.UsageError("--sample goes with --mutants.", ctx)

@@ -46,6 +46,28 @@ class Folders:
     solutions: Path
     exercises: Path
     submissions: Path
+    # Under a private layer: the project's folders, for what the private folder does not hold.
+    shipped: Folders | None = None
+
+    def _layer(self, kind: str, name: str) -> Path:
+        """The folder of `kind` that holds `name`: this layer's, else the shipped one's."""
+        mine = Path(getattr(self, kind))
+        if (mine / name).exists() or self.shipped is None:
+            return mine
+        below = Path(getattr(self.shipped, kind))
+        return below if (below / name).exists() else mine
+
+    def solutions_for(self, exercise: Exercise) -> Path:
+        """Where the reference of `exercise` is."""
+        return self._layer("solutions", exercise.file)
+
+    def stubs_for(self, exercise: Exercise) -> Path:
+        """Where the stub of `exercise` is."""
+        return self._layer("exercises", exercise.file)
+
+    def corpus_for(self, exercise: Exercise) -> Path:
+        """Where the corpus of `exercise` is: a private exerciseN/ replaces that one only."""
+        return self._layer("submissions", exercise.id)
 
 
 @dataclass
@@ -75,6 +97,15 @@ class Report:
         return f"verify: {len(self.shortfalls)} shortfalls ({looked})."
 
 
+def project_folder(around: Path) -> Path:
+    """The project whose folders verify reads: the checkout the grader runs from when it has
+    the references (wherever `grade verify` is typed), else `around` (the current project)."""
+    checkout = catalog.PACKAGE_DIR.parent
+    if (checkout / "solutions").is_dir() and (checkout / "tests" / "submissions").is_dir():
+        return checkout
+    return around
+
+
 def default_folders(project: Path) -> Folders:
     """A private checks folder's solutions/exercises/submissions where it has them, else the project's."""
     root = catalog.checks_root()
@@ -89,10 +120,18 @@ def default_folders(project: Path) -> Folders:
             [root / "exercises"],
             [root / "submissions", root / "tests" / "submissions"],
         )
+    shipped = Folders(
+        solutions=project / "solutions",
+        exercises=project / "exercises",
+        submissions=project / "tests" / "submissions",
+    )
+    if root is None:
+        return shipped
     return Folders(
-        solutions=first(*private[0], project / "solutions"),
-        exercises=first(*private[1], project / "exercises"),
-        submissions=first(*private[2], project / "tests" / "submissions"),
+        solutions=first(*private[0], shipped.solutions),
+        exercises=first(*private[1], shipped.exercises),
+        submissions=first(*private[2], shipped.submissions),
+        shipped=shipped,
     )
 
 
@@ -148,7 +187,7 @@ def checks_shortfalls(exercise: Exercise, checks_dir: Path) -> list[Shortfall]:
     def short(message: str) -> Shortfall:
         return Shortfall(exercise.id, "checks", message)
 
-    path = Path(checks_dir) / exercise.file
+    path = catalog.checks_file(exercise.stem, Path(checks_dir))  # the private one, else shipped
     if not path.is_file():
         return [short(f"no check module {path}")]
     try:
@@ -317,7 +356,7 @@ def verify(
     )
     for exercise in exercises:
         report.shortfalls.extend(checks_shortfalls(exercise, checks_dir))
-    report.shortfalls.extend(_stubs(exercises, folders.exercises, report))
+    report.shortfalls.extend(_stubs(exercises, folders, report))
     with tempfile.TemporaryDirectory(prefix="grade-verify-") as scratch:
         items, work = _grading_work(exercises, folders, Path(scratch), max_examples, report)
         done = _run_all(list(items), work, jobs)
@@ -335,15 +374,18 @@ def verify(
     return report
 
 
-def _stubs(exercises: list[Exercise], folder: Path, report: Report) -> list[Shortfall]:
+def _stubs(exercises: list[Exercise], folders: Folders, report: Report) -> list[Shortfall]:
     """Every stub exists and reads as not started (decided from its source, no worker needed)."""
     from grader import source
     from grader.reset import stub_path
 
     found: list[Shortfall] = []
     for exercise in exercises:
-        path = Path(folder) / exercise.file
-        facts = source.read(path, pristine=stub_path(exercise))
+        path = folders.stubs_for(exercise) / exercise.file
+        # Compared with the stub the grader ships or keeps, never with the file being checked.
+        pristine = stub_path(exercise)
+        same = pristine.resolve() == path.resolve()
+        facts = source.read(path, pristine=None if same else pristine)
         report.stubs += facts.exists
         if not facts.exists:
             found.append(Shortfall(exercise.id, "stub", f"missing stub file {path}"))
@@ -365,11 +407,11 @@ def _grading_work(
     items: dict[str, tuple[Exercise, tuple | None]] = {}
     places: dict[str, tuple[Path, str, float]] = {}
     for exercise in exercises:
-        reference = Path(folders.solutions) / exercise.file
+        reference = folders.solutions_for(exercise) / exercise.file
         if reference.is_file():
             item = f"reference/{exercise.file}"
             items[item] = (exercise, None)
-            places[item] = (Path(folders.solutions), "all", 60.0)
+            places[item] = (reference.parent, "all", 60.0)
             report.references += 1
         else:
             report.shortfalls.append(
@@ -395,7 +437,7 @@ def _corpus_items(
     report: Report,
 ) -> list[Shortfall]:
     """Queue each corpus file of `exercise` in a workspace of its own; coverage shortfalls."""
-    folder = Path(folders.submissions) / exercise.id
+    folder = folders.corpus_for(exercise) / exercise.id
     files = sorted(folder.glob("*.py"))
     found: list[Shortfall] = []
     statuses: list[str] = []

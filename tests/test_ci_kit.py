@@ -90,10 +90,12 @@ def assert_workflow_steps(steps: list[dict[str, str]]) -> None:
     uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("actions/checkout@v") for u in uses)
     assert any(u.startswith("actions/setup-python@v") for u in uses)
-    install = next(s["run"] for s in steps if "pip install ." in s.get("run", ""))
-    assert "download.pytorch.org/whl/cpu" in install
+    install = next(s["run"] for s in steps if "download.pytorch.org" in s.get("run", ""))
+    assert re.search(r"torch==[\d.]+ torchvision==[\d.]+", install)
+    assert "pip install ." not in install  # never the grader of the students' repository
     grading = next(s for s in steps if "grade" in s.get("run", "") and "check all" in s["run"])
-    for flag in ("--thorough", "--html report.html", "--junit junit.xml", "--json results.json"):
+    assert grading["run"].startswith("sudo ")  # as root: learner code is isolated
+    for flag in ("--thorough", "--seed random", "--html report.html", "--junit junit.xml"):
         assert flag in grading["run"]
     assert grading["continue-on-error"].lower() == "true" and grading["id"] == "grade"
     after = steps[steps.index(grading) + 1 :]
@@ -123,7 +125,31 @@ def test_private_checks_inside_the_repository_are_passed(tmp_path: Path, monkeyp
     monkeypatch.setenv("GRADE_CHECKS", str(tmp_path / "course"))
     result = invoke("init-ci", "github", "--out", "grade.yml")
     assert result.exit_code == 0, result.output
-    assert "run: grade --checks course check all --thorough" in (tmp_path / "grade.yml").read_text()
+    assert '"$(command -v grade)" --checks course check all' in (tmp_path / "grade.yml").read_text()
+    assert "students' repository" in result.output  # they could read and change them
+
+
+def test_private_checks_and_the_grader_come_from_the_instructor(tmp_path: Path) -> None:
+    out = tmp_path / "grade.yml"
+    source = "torch-grader @ git+https://example.org/prof/grader@abc123"
+    result = invoke(
+        "init-ci",
+        "github",
+        "--out",
+        str(out),
+        "--checks-repo",
+        "prof/checks",
+        "--grader-source",
+        source,
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    steps = text_steps(text)
+    fetch = next(s for s in steps if "private checks" in s.get("name", ""))
+    assert "repository: prof/checks" in fetch["with"]
+    assert "persist-credentials: false" in fetch["with"]  # no token left for learner code
+    assert f'pip install "{source}"' in text
+    assert "--checks private-checks check all" in text
 
 
 def build_bundle(tmp_path: Path, *extra: str) -> Path:
@@ -148,7 +174,12 @@ def test_bundle_has_the_scripts_the_grader_and_every_exercise(tmp_path: Path) ->
     assert listed == [e.file for e in catalog.exercises()]
     assert "apt-get install" in setup and "python3-pip" in setup and "python3-venv" in setup
     assert "download.pytorch.org/whl/cpu" in setup and "torch" in setup
-    assert 'pip install "$SOURCE/grader-src"' in setup and "/usr/local/bin/grade" in setup
+    assert 'pip install -c "$SOURCE/constraints.txt" "$SOURCE/grader-src"' in setup
+    assert "/usr/local/bin/grade" in setup
+    assert re.search(r"torch==[\d.]+ torchvision==[\d.]+", setup)  # the versions built with
+    with zipfile.ZipFile(bundle) as archive:
+        pins = archive.read("constraints.txt").decode()
+    assert re.search(r"^hypothesis==[\d.]+$", pins, re.MULTILINE)
     assert invoke("init-ci", "gradescope", str(bundle)).exit_code == 1  # no overwrite
 
 
@@ -212,13 +243,20 @@ def run_autograder(root: Path, path: str | None = None) -> dict:
     return data
 
 
-def test_run_autograder_grades_top_level_and_nested_files(tmp_path: Path) -> None:
-    root = gradescope_root(tmp_path, build_bundle(tmp_path))
-    shutil.copy(ROOT / "solutions" / "exercise01_squeeze.py", root / "submission")
-    nested = root / "submission" / "work" / "exercises"
+def test_run_autograder_grades_files_in_one_nested_folder(tmp_path: Path) -> None:
+    root = gradescope_root(tmp_path, build_bundle(tmp_path, "--hide-checks"))
+    nested = root / "submission" / "exercises"  # a zip of the exercises folder
     nested.mkdir(parents=True)
+    (root / "submission" / "__MACOSX").mkdir()
+    helped = (ROOT / "solutions" / "exercise01_squeeze.py").read_text()
+    (nested / "exercise01_squeeze.py").write_text("import helpers\n" + helped)
+    (nested / "helpers.py").write_text("ANSWER = 42\n")  # the student's own module imports
     (nested / "exercise02_to_numpy.py").write_text("def to_numpy(:\n")
     data = run_autograder(root)
+    text = json.dumps(data)
+    assert str(tmp_path) not in text and "/tmp/" not in text  # no path of the grading machine
+    assert "seed" not in data["output"] or "private" in data["output"]
+    assert {t["visibility"] for t in data["tests"] if "[cpu]" in t["name"]} == {"after_due_date"}
     assert GRADESCOPE_FIELDS <= set(data)
     assert data["score"] == catalog.find("exercise1").max_score
     first = [t for t in data["tests"] if t["name"].startswith("exercise1:")]

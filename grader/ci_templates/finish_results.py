@@ -1,7 +1,8 @@
 """Last step of the Gradescope run_autograder: make sure a valid results.json is left behind.
 
 Runs with the system python3 and the standard library only (it must work when the grader
-does not). Usage: finish_results.py RESULTS GRADE_EXIT_STATUS LOG "MISSING FILES".
+does not). Usage: finish_results.py RESULTS GRADE_EXIT_STATUS LOG "MISSING FILES" [WORK].
+Paths under WORK (the grading machine's temporary folder) are removed from every text.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def fallback(status: str, log: Path) -> dict:
     }
 
 
+def without_paths(value: object, work: str) -> object:
+    """`value` with the grading machine's folder `work` left out of every string."""
+    if isinstance(value, str):
+        return value.replace(work + "/exercises/", "").replace(work + "/", "").replace(work, "")
+    if isinstance(value, list):
+        return [without_paths(v, work) for v in value]
+    if isinstance(value, dict):
+        return {k: without_paths(v, work) for k, v in value.items()}
+    return value
+
+
 def write_atomic(path: Path, data: dict) -> None:
     """Write JSON through a temporary file and a rename: never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,9 +81,12 @@ def main(argv: list[str]) -> int:
     """Keep the grader's results (with a note on missing files) or write the fallback."""
     path, status, log = Path(argv[1]), argv[2], Path(argv[3])
     missing = argv[4].split() if len(argv) > 4 else []
+    work = argv[5] if len(argv) > 5 else ""
     data = read_results(path) if status in ("0", "1") else None
     if data is None:
         data = fallback(status, log)
+    if work:
+        data = without_paths(data, work)
     if missing:
         note = (
             "Not found in your submission (graded as not started): "

@@ -13,8 +13,10 @@ apt-get install -y -qq python3 python3-pip python3-venv
 
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --upgrade pip
-"$VENV/bin/python" -m pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu
-"$VENV/bin/python" -m pip install "$SOURCE/grader-src"
+# The versions the bundle was built and tested with (constraints.txt pins the grader's own
+# dependencies too): the same verdicts as on the instructor's machine.
+"$VENV/bin/python" -m pip install @@TORCH@@ --index-url https://download.pytorch.org/whl/cpu
+"$VENV/bin/python" -m pip install -c "$SOURCE/constraints.txt" "$SOURCE/grader-src"
 ln -sf "$VENV/bin/grade" /usr/local/bin/grade
 
 # Fail the build now, not at the first submission, if the grader cannot start.
