@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +139,42 @@ def test_garbage_from_one_worker_is_an_error_and_the_rest_are_graded_and_reporte
     assert verdicts["exercise1"]["reason"].startswith("protocol:")
     assert verdicts["exercise2"]["status"] == "passed"
     assert (out / "junit.xml").is_file() and (workspace / ".grade" / "report.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_class_with_a_hostile_student_grades_everyone_and_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Processes left behind are checked per run by test_sandbox (garbage_frame_at_import);
+    # on a shared machine a class run's own cannot be told apart from others' by /proc.
+    from grader import catalog
+    from grader.classroom import ClassOptions, grade_class
+    from grader.sandbox.limits import Limits
+
+    submissions = tmp_path / "class"
+    for student, source in (
+        ("mallory", ROOT / "tests" / "hostile" / "garbage_frame_at_import.py"),
+        ("trent", ROOT / "solutions" / "exercise01_squeeze.py"),
+    ):
+        (submissions / student).mkdir(parents=True)
+        shutil.copyfile(source, submissions / student / "exercise01_squeeze.py")
+    options = ClassOptions(
+        submissions=submissions,
+        out=tmp_path / "out",
+        exercises=(catalog.find("exercise1"),),
+        device="cpu",
+        max_examples=3,
+        limits=Limits(call_seconds=10.0, exercise_seconds=60.0),
+        jobs=1,
+    )
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    result = grade_class(options)
+    assert result.complete, [s.error for s in result.students]
+    mallory, trent = result.students
+    assert mallory.run.exercises[0].status == "error"
+    assert mallory.run.exercises[0].reason.startswith("protocol:")
+    assert trent.run.exercises[0].status == "passed"
+    assert (tmp_path / "out" / "gradebook.csv").is_file()
+    assert list(scratch.iterdir()) == [], "a worker's folder outlived the class run"
