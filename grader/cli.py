@@ -11,7 +11,7 @@ import click
 
 from grader import catalog, hints, notebook, options, progress, results
 from grader.classroom_command import class_
-from grader.instructor_commands import init_ci, reset, verify
+from grader.instructor_commands import init_checks, init_ci, reset, verify
 from grader.notebook_init import init
 from grader.options import grading_options, report_options
 from grader.quiz import quiz_progress
@@ -358,6 +358,7 @@ cli.add_command(watch_, "watch")
 cli.add_command(quiz)
 cli.add_command(class_, "class")
 cli.add_command(init_ci)
+cli.add_command(init_checks)
 cli.add_command(verify)
 cli.add_command(reset)
 cli.add_command(init)

@@ -310,3 +310,21 @@ def reset(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, yes:
         click.echo(phrase("reset_done", lang, id=exercise.id, file=exercise.file))
         if backup is not None:
             click.echo(phrase("reset_backup", lang, path=backup))
+
+
+@click.command("init-checks")
+@click.argument("folder", type=_folder)
+@click.argument("ids", nargs=-1, required=True)
+@click.pass_context
+def init_checks(ctx: click.Context, folder: Path, ids: tuple[str, ...]) -> None:
+    """Start a private checks FOLDER from the shipped pieces of IDS (see docs/authoring.md)."""
+    from grader import private_checks
+    from grader.verify import project_folder
+
+    chosen = _exercises(ctx, ids)
+    try:
+        written = private_checks.start(folder, chosen, project_folder(_project_root()))
+    except FileExistsError as exc:
+        raise click.ClickException(f"{exc} exists: this folder is started already.") from None
+    click.echo(f"Wrote {len(written)} files and folders into {folder}. Check them with:")
+    click.echo(f"  grade --checks {folder} verify")
