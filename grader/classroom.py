@@ -287,6 +287,16 @@ def grade_class(
     known = settings(options)
     state = read_state(out)
     done = state.get("students", {}) if state.get("settings") == known else {}
+    # A student graded before whose submission has gone is listed, never dropped in silence.
+    gone = sorted(set(state.get("students", {})) - {s.id for s in found})
+    why = "the submission is no longer in the submissions folder (graded in an earlier run)"
+    found = sorted(
+        [
+            *found,
+            *(Submission(g, Path(options.submissions) / g, layout.MISSING, why) for g in gone),
+        ],
+        key=lambda s: s.id,
+    )
     rows = {
         s.id: Student(
             id=s.id,

@@ -323,3 +323,20 @@ def test_ctrl_c_stops_every_job_writes_a_partial_gradebook_and_resumes(tmp_path:
         if line.startswith("graded ")
     }
     assert regraded == {"a-fast", "b-slow", "c-slow", "d-slow"} - kept
+
+
+def test_a_student_whose_submission_disappeared_is_listed_as_missing(tmp_path: Path) -> None:
+    from grader.classroom import grade_class
+
+    submissions = tmp_path / "class"
+    for name in ("ann", "ben"):
+        (submissions / name).mkdir(parents=True)
+        shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / name / EX1)
+    fields = {"submissions": submissions, "out": tmp_path / "out", "exercises": EXERCISES[:1]}
+    grade_class(ClassOptions(**fields, device="cpu"))
+    shutil.rmtree(submissions / "ben")
+    again = grade_class(ClassOptions(**fields, device="cpu"))
+    ben = next(s for s in again.students if s.id == "ben")
+    assert ben.problem == "missing" and "no longer" in ben.error
+    rows = (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8-sig")
+    assert "ben,,missing" in rows
