@@ -97,6 +97,8 @@ def serve(sock: socket.socket, config: dict, probes: Any) -> None:
     sys.path[:] = [str(Path(learner_file).parent)] + [
         p for p in sys.path if p and p.startswith(prefixes)
     ]
+    # From here on the process runs learner code: an exit status is theirs, not the sandbox's.
+    _reply(sock, {"importing": True})
     try:
         module = _import_learner(learner_file, config["module"])
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included

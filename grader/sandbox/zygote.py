@@ -145,9 +145,17 @@ def _sweep(uid: int | None) -> int:
                     killed += 1
                 except ProcessLookupError:
                     pass
-    time.sleep(0.01)
-    _reap_any()
-    return killed
+    # Reap what was killed (a worker's PID-namespace init, adopted when its keeper ended, is
+    # among them) before answering: the caller may count what is left right away.
+    deadline = time.monotonic() + 1.0
+    while True:
+        _reap_any()
+        left = (
+            [p for p in _children() if p not in _active] if sys.platform.startswith("linux") else []
+        )
+        if not left or time.monotonic() > deadline:
+            return killed
+        time.sleep(0.005)
 
 
 def _preload(names: object) -> list[str]:
