@@ -13,17 +13,26 @@ import inspect
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import catalog
 from grader.catalog import Exercise
+from grader.sandbox.limits import Limits
 
 EXPECT = re.compile(r"^# expect: (passed|failed|error|not_started)((?:\s+\w+=\S+)*)\s*$")
 MIN_ALTERNATIVES = 2
 MIN_MISTAKES = 4
 AREAS = ("catalog", "checks", "stub", "reference", "corpus")
+CORPUS_SECONDS = 30.0  # a corpus file's limit, unless its expect line says timeout=N
+REFERENCE_LIMITS = Limits(call_seconds=10.0, exercise_seconds=60.0)
+
+
+def corpus_limits(details: Mapping[str, str]) -> Limits:
+    """The limits a corpus file is graded under: here and in the project's corpus test alike."""
+    timeout = float(details.get("timeout", CORPUS_SECONDS))
+    return Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout)
 
 
 @dataclass(frozen=True)
@@ -243,11 +252,10 @@ def _run_all(items: list[str], work: Work, jobs: int) -> dict[str, dict | None]:
 
 
 def _grade_one(
-    workspace: Path, exercise: Exercise, device: str, max_examples: int, timeout: float
+    workspace: Path, exercise: Exercise, device: str, max_examples: int, limits: Limits
 ) -> dict:
     """Grade one exercise file; its verdict as plain data (it travels back from a job)."""
     from grader.run import RunOptions, grade
-    from grader.sandbox.limits import Limits
 
     run = grade(
         RunOptions(
@@ -255,7 +263,7 @@ def _grade_one(
             exercises=(exercise,),
             device=device,
             max_examples=max_examples,
-            limits=Limits(call_seconds=min(10.0, timeout), exercise_seconds=timeout),
+            limits=limits,
         )
     )
     result = run.exercises[0]
@@ -405,13 +413,13 @@ def _grading_work(
 ) -> tuple[dict[str, tuple[Exercise, tuple | None]], Work]:
     """Items to grade (references and corpus files, each in its own workspace) and the work."""
     items: dict[str, tuple[Exercise, tuple | None]] = {}
-    places: dict[str, tuple[Path, str, float]] = {}
+    places: dict[str, tuple[Path, str, Limits]] = {}
     for exercise in exercises:
         reference = folders.solutions_for(exercise) / exercise.file
         if reference.is_file():
             item = f"reference/{exercise.file}"
             items[item] = (exercise, None)
-            places[item] = (reference.parent, "all", 60.0)
+            places[item] = (reference.parent, "all", REFERENCE_LIMITS)
             report.references += 1
         else:
             report.shortfalls.append(
@@ -422,8 +430,8 @@ def _grading_work(
     by_item = {item: exercise for item, (exercise, _) in items.items()}
 
     def work(item: str) -> dict:
-        workspace, device, timeout = places[item]
-        return _grade_one(workspace, by_item[item], device, max_examples, timeout)
+        workspace, device, limits = places[item]
+        return _grade_one(workspace, by_item[item], device, max_examples, limits)
 
     return items, work
 
@@ -456,7 +464,7 @@ def _corpus_items(
         shutil.copyfile(path, workspace / exercise.file)
         item = f"{exercise.id}/{path.name}"
         items[item] = (exercise, expected)
-        places[item] = (workspace, "cpu", float(expected[1].get("timeout", 30)))
+        places[item] = (workspace, "cpu", corpus_limits(expected[1]))
         report.corpus += 1
     if statuses.count("passed") < MIN_ALTERNATIVES:
         found.append(

@@ -39,3 +39,13 @@ def workspace(tmp_path: Path):
 
     put.path = tmp_path
     return put
+
+
+@pytest.fixture(scope="session")
+def grading_jobs() -> int:
+    """Parallel gradings for the corpus and reference tests: one per core, at least two.
+
+    A grading waits on its worker (and the worker on it) much of the time, so two overlap
+    even on one core.
+    """
+    return max(2, os.cpu_count() or 1)

@@ -4,20 +4,28 @@ Each `tests/submissions/exerciseN/*.py` starts with a line such as
 `# expect: passed`, `# expect: failed mistake=copy_not_view` or `# expect: error reason=timeout`:
 alternative correct solutions must pass, each realistic mistake must fail with its named
 diagnosis.
+
+Grading one file at a time took most of the suite's time, so each exercise's folder is graded
+once, in parallel jobs, the first time one of its files is asked about; each file is still its
+own test. The time limits are `grade verify`'s own (`verify.corpus_limits`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from grader import catalog, verify
+from grader.catalog import Exercise
+from grader.jobs import run_in_jobs
 from grader.options import DEFAULT_EXAMPLES, THOROUGH_EXAMPLES
 from grader.run import RunOptions, grade
-from grader.sandbox.limits import Limits
 
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+
+Verdict = dict  # an exercise's verdict as plain data: it comes back from a forked job as JSON
 
 
 def corpus() -> list[Path]:
@@ -30,33 +38,78 @@ def expectation(path: Path) -> tuple[str, dict[str, str]]:
     return found
 
 
+def verdict(workspace: Path, exercise: Exercise, **options: object) -> Verdict:
+    """Grade `exercise` in `workspace` on the CPU; what the assertions need, as plain data."""
+    run = grade(RunOptions(workspace=workspace, exercises=(exercise,), device="cpu", **options))
+    result = run.exercises[0]
+    return {
+        "status": result.status,
+        "reason": result.reason,
+        "score": result.score,
+        "max_score": result.max_score,
+        "checks": [
+            {
+                "name": c.name,
+                "status": c.status,
+                "mistake": c.mistake,
+                "diagnosis": c.diagnosis,
+                "message": c.message[:300],
+            }
+            for c in result.checks
+        ],
+    }
+
+
+def in_workspace(root: Path, exercise: Exercise, path: Path) -> Path:
+    """A workspace of its own holding `path` as the exercise's file."""
+    workspace = root / path.stem
+    workspace.mkdir(parents=True)
+    (workspace / exercise.file).write_bytes(path.read_bytes())
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def folder_verdicts(
+    tmp_path_factory: pytest.TempPathFactory, grading_jobs: int
+) -> Callable[[Exercise], dict[str, Verdict | None]]:
+    """Verdicts of every file of an exercise's corpus folder, graded together once."""
+    graded: dict[str, dict[str, Verdict | None]] = {}
+
+    def verdicts(exercise: Exercise) -> dict[str, Verdict | None]:
+        if exercise.id not in graded:
+            root = tmp_path_factory.mktemp(exercise.id)
+            files = {p.name: p for p in sorted((SUBMISSIONS / exercise.id).glob("*.py"))}
+
+            def work(name: str) -> Verdict:
+                limits = verify.corpus_limits(expectation(files[name])[1])
+                workspace = in_workspace(root, exercise, files[name])
+                return verdict(workspace, exercise, seed=0, limits=limits)
+
+            graded[exercise.id] = run_in_jobs(list(files), work, grading_jobs)
+        return graded[exercise.id]
+
+    return verdicts
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", corpus(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_submission_gets_expected_verdict(path: Path, workspace) -> None:
+def test_submission_gets_expected_verdict(path: Path, folder_verdicts) -> None:
     exercise = catalog.find(path.parent.name)
     status, details = expectation(path)
-    folder = workspace(exercise.file, path)
-    timeout = float(details.get("timeout", 30))
-    run = grade(
-        RunOptions(
-            workspace=folder,
-            exercises=(exercise,),
-            device="cpu",
-            seed=0,
-            limits=Limits(call_seconds=min(5.0, timeout), exercise_seconds=timeout),
-        )
-    )
-    result = run.exercises[0]
-    summary = [(c.name, c.status, c.mistake, c.message[:300]) for c in result.checks]
-    assert result.status == status, (result.reason, summary)
+    result = folder_verdicts(exercise)[path.name]
+    assert result is not None, "the grading job died"
+    summary = [(c["name"], c["status"], c["mistake"], c["message"]) for c in result["checks"]]
+    assert result["status"] == status, (result["reason"], summary)
     if "mistake" in details:
         assert details["mistake"] in exercise.mistakes, f"unknown mistake id {details['mistake']!r}"
-        mistakes = {c.mistake for c in result.checks if c.status == "failed"}
+        mistakes = {c["mistake"] for c in result["checks"] if c["status"] == "failed"}
         assert details["mistake"] in mistakes, summary
-        assert any(c.diagnosis == exercise.mistake(details["mistake"]) for c in result.checks)
+        diagnosis = exercise.mistake(details["mistake"])
+        assert any(c["diagnosis"] == diagnosis for c in result["checks"]), summary
     if "reason" in details:
-        assert result.reason.startswith(details["reason"]), result.reason
+        assert result["reason"].startswith(details["reason"]), result["reason"]
     if status == "failed":
-        assert result.score < result.max_score
+        assert result["score"] < result["max_score"]
 
 
 def test_corpus_covers_every_exercise() -> None:
@@ -79,32 +132,52 @@ def first_mistakes() -> list[Path]:
     return list(chosen.values())
 
 
-def failed_checks(folder: Path, exercise: catalog.Exercise, examples: int) -> set[str]:
-    run = grade(
-        RunOptions(workspace=folder, exercises=(exercise,), device="cpu", max_examples=examples)
-    )
-    return {f"{c.name}:{c.mistake}" for c in run.exercises[0].checks if c.status == "failed"}
+@pytest.fixture(scope="module")
+def profile_verdicts(
+    tmp_path_factory: pytest.TempPathFactory, grading_jobs: int
+) -> dict[str, Verdict | None]:
+    """Each first mistake graded under the default and the thorough budget, all in parallel."""
+    root = tmp_path_factory.mktemp("profiles")
+    paths = {f"{p.parent.name}/{p.name}": p for p in first_mistakes()}
+
+    def work(item: str) -> Verdict:
+        examples, key = item.split(":", 1)
+        path = paths[key]
+        exercise = catalog.find(path.parent.name)
+        workspace = in_workspace(root / examples / path.parent.name, exercise, path)
+        return verdict(workspace, exercise, max_examples=int(examples))
+
+    items = [f"{n}:{key}" for key in paths for n in (DEFAULT_EXAMPLES, THOROUGH_EXAMPLES)]
+    # The thorough gradings are the longest: handed out first, they do not end up last.
+    items.sort(key=lambda item: not item.startswith(f"{THOROUGH_EXAMPLES}:"))
+    return run_in_jobs(items, work, grading_jobs)
 
 
+def failed_checks(result: Verdict | None) -> set[str]:
+    assert result is not None, "the grading job died"
+    return {f"{c['name']}:{c['mistake']}" for c in result["checks"] if c["status"] == "failed"}
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", first_mistakes(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_thorough_profile_finds_the_same_mistakes_and_more(path: Path, workspace) -> None:
-    exercise = catalog.find(path.parent.name)
-    folder = workspace(exercise.file, path)
-    quick = failed_checks(folder, exercise, DEFAULT_EXAMPLES)
-    thorough = failed_checks(folder, exercise, THOROUGH_EXAMPLES)
+def test_thorough_profile_finds_the_same_mistakes_and_more(path: Path, profile_verdicts) -> None:
+    key = f"{path.parent.name}/{path.name}"
+    quick = failed_checks(profile_verdicts[f"{DEFAULT_EXAMPLES}:{key}"])
+    thorough = failed_checks(profile_verdicts[f"{THOROUGH_EXAMPLES}:{key}"])
     assert quick, f"{path.name} passed the default profile"
     assert quick <= thorough, (quick, thorough)
     assert any(f.endswith(":" + expectation(path)[1]["mistake"]) for f in thorough), thorough
 
 
-def test_references_pass_the_thorough_profile() -> None:
+@pytest.mark.slow
+def test_references_pass_the_thorough_profile(grading_jobs: int) -> None:
     run = grade(
         RunOptions(
             workspace=SUBMISSIONS.parent.parent / "solutions",
             exercises=catalog.exercises(),
             device="cpu",
             max_examples=THOROUGH_EXAMPLES,
-            jobs=2,
+            jobs=grading_jobs,
         )
     )
     failing = {
@@ -113,3 +186,4 @@ def test_references_pass_the_thorough_profile() -> None:
         if e.status != "passed"
     }
     assert not failing, failing
+    assert len(run.exercises) == len(catalog.exercises())
