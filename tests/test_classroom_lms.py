@@ -340,3 +340,51 @@ def test_a_student_whose_submission_disappeared_is_listed_as_missing(tmp_path: P
     assert ben.problem == "missing" and "no longer" in ben.error
     rows = (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8-sig")
     assert "ben,,missing" in rows
+
+
+@pytest.mark.slow
+def test_killing_dask_workers_never_regrades_a_written_student(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
+    import signal
+
+    from grader.classroom import grade_config
+    from grader.classroom_cluster import on_cluster
+    from grader.sandbox.limits import Limits
+
+    folders = {}
+    for name in ("ann", "ben", "cat"):
+        folders[name] = tmp_path / name
+        folders[name].mkdir()
+        shutil.copyfile(ROOT / "solutions" / EX1, folders[name] / EX1)
+    options = ClassOptions(
+        submissions=tmp_path,
+        out=tmp_path / "out",
+        exercises=EXERCISES[:1],
+        device="cpu",
+        max_examples=3,
+        limits=Limits(call_seconds=10.0, exercise_seconds=60.0),
+    )
+    stored: list[str] = []
+    with (
+        distributed.LocalCluster(
+            n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+
+        def finish(student: str, data: dict | None) -> None:
+            stored.append(student)
+            if len(stored) == 1:  # the worker that graded (and holds) it dies
+                for pid in client.run(os.getpid).values():
+                    os.kill(pid, signal.SIGKILL)
+
+        graded = on_cluster(
+            cluster.scheduler_address, list(folders), folders, grade_config(options), finish
+        )
+        computed: dict[str, int] = {}
+        for entry in cluster.scheduler.transition_log:
+            if entry[2] == "memory":  # a task's result arrived: it was computed (again)
+                computed[str(entry[0])] = computed.get(str(entry[0]), 0) + 1
+    assert sorted(stored) == sorted(folders)  # each student stored once
+    assert len(computed) == 3 and set(computed.values()) == {1}, computed  # and graded once
+    assert all("class_error" not in (graded[s] or {}) for s in folders), graded
