@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
+from grader.results import ExerciseResult
 from grader.run import RunOptions, grade
 
 try:
@@ -103,10 +104,21 @@ def test_stub_teaches_and_is_not_started(exercise: catalog.Exercise) -> None:
     assert run.exercises[0].status == "not_started", run.exercises[0]
 
 
+@pytest.fixture(scope="module")
+def references(grading_jobs: int) -> dict[str, ExerciseResult]:
+    """Every reference graded once with the default budget, in parallel jobs."""
+    run = grade(
+        RunOptions(
+            workspace=ROOT / "solutions", exercises=EXERCISES, device="all", jobs=grading_jobs
+        )
+    )
+    return {e.id: e for e in run.exercises}
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
-def test_reference_solution_passes(exercise: catalog.Exercise) -> None:
-    run = grade(RunOptions(workspace=ROOT / "solutions", exercises=(exercise,), device="all"))
-    result = run.exercises[0]
+def test_reference_solution_passes(exercise: catalog.Exercise, references) -> None:
+    result = references[exercise.id]
     failing = [
         (c.name, c.device, c.message)
         for c in result.checks

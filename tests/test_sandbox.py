@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import settled
 
 from grader import catalog, progress, results
 from grader.run import RunOptions, grade
@@ -121,8 +122,7 @@ def test_hostile_submission(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
             assert says in shown, shown
         dumped = results.to_json(run)
         assert SECRET not in dumped, "a secret from the grader's environment reached the results"
-        time.sleep(0.5)
-        assert strays() == [], "processes of the worker outlived the run"
+        assert settled(strays) == [], "processes of the worker outlived the run"
         assert list(scratch.iterdir()) == [], "the worker's folder was left behind"
         assert stray_cgroups() == [], "the worker's cgroups were left behind"
         stored = json.loads((workspace / ".grade" / "last-run.json").read_text())
