@@ -388,3 +388,24 @@ def test_killing_dask_workers_never_regrades_a_written_student(tmp_path: Path) -
     assert sorted(stored) == sorted(folders)  # each student stored once
     assert len(computed) == 3 and set(computed.values()) == {1}, computed  # and graded once
     assert all("class_error" not in (graded[s] or {}) for s in folders), graded
+
+
+def test_a_private_seed_is_kept_for_the_class_and_never_shown(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+
+    submissions = tmp_path / "class"
+    (submissions / "ann").mkdir(parents=True)
+    shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / "ann" / EX1)
+    out = tmp_path / "out"
+    args = ["class", str(submissions), "--out", str(out), "--seed", "random", "--device", "cpu"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    seed = (out / ".private-seed").read_text().strip()
+    assert oct((out / ".private-seed").stat().st_mode & 0o777) == "0o600"
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and "1 unchanged" in again.output  # the same seed: resumed
+    page = (out / "class.html").read_text(encoding="utf-8")
+    assert "private" in page.split("<dt>Seed</dt>", 1)[1][:40] and seed not in page
+    assert seed not in (out / "students" / "ann" / "results.json").read_text()
