@@ -1,14 +1,21 @@
-"""Benchmark: the grader's response times as ratios over the torch import floors of this machine.
+"""Benchmark: the grader's times and memory as ratios to the torch import floors of this machine.
 
-Run: `.venv/bin/python bench/bench.py [--repeat N]`. Prints medians of repeated runs and their
-ratio to the time Python needs just to import torch (and torch + torchvision), measured in the
-same run, so the numbers compare across machines. This is a script, never a timed test.
+Run: `.venv/bin/python bench/bench.py [--repeat N] [--only SECTION ...] [--json PATH]`.
+Prints medians of repeated runs and their ratio to the time Python needs just to import torch
+(and torch + torchvision), measured in the same run, so the numbers compare across machines;
+class grading as students per minute; and the peak physical memory of every process of a run
+(the grader, the fork server and its workers), summed as PSS (shared pages split between the
+processes sharing them: what the machine really holds) and as RSS (what a cgroup or `top`
+would add up, counting shared pages once per process). This is a script, never a timed test:
+timings on a shared machine say nothing about correctness.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import queue
 import shutil
 import statistics
@@ -17,12 +24,27 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GRADE = [PYTHON, "-m", "grader"]
 ENV = dict(os.environ, NO_COLOR="1", PYTHONUNBUFFERED="1")
+SOLUTIONS = ROOT / "solutions"
+CPU = ["--device", "cpu"]
+SECTIONS = ("exercise", "check", "watch", "class", "quiz", "memory", "onecore")
+MIB = 1024 * 1024
+
+
+@dataclass
+class Peak:
+    """Peak summed memory of a process tree while it ran, in MiB, and how long it ran."""
+
+    seconds: float = 0.0
+    pss: float = 0.0
+    rss: float = 0.0
+    processes: int = 0
 
 
 def timed(command: list[str], cwd: Path = ROOT) -> float:
@@ -33,8 +55,60 @@ def timed(command: list[str], cwd: Path = ROOT) -> float:
 
 
 def median_of(repeat: int, command: list[str], cwd: Path = ROOT) -> float:
-    timed(command, cwd)  # warm the file cache
+    """Median wall-clock seconds of `repeat` runs, after one that warms the file cache."""
+    timed(command, cwd)
     return statistics.median(timed(command, cwd) for _ in range(repeat))
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc (one pass)."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        tree.setdefault(parent, []).append(int(entry))
+    return tree
+
+
+def tree_memory(root: int) -> tuple[float, float, int]:
+    """(summed PSS MiB, summed RSS MiB, processes) of `root` and all its descendants now."""
+    tree, todo, pss, rss, count = _children(), [root], 0, 0, 0
+    while todo:
+        pid = todo.pop()
+        todo.extend(tree.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        count += 1
+        for line in text.splitlines():
+            if line.startswith(b"Pss:"):
+                pss += int(line.split()[1])
+            elif line.startswith(b"Rss:"):
+                rss += int(line.split()[1])
+    return pss / 1024, rss / 1024, count
+
+
+def peak_of(command: list[str], cwd: Path = ROOT, every: float = 0.05) -> Peak:
+    """Run `command` once, sampling its whole process tree's memory; the peaks and its time."""
+    peak = Peak()
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    while process.poll() is None:
+        pss, rss, count = tree_memory(process.pid)
+        peak.pss, peak.rss = max(peak.pss, pss), max(peak.rss, rss)
+        peak.processes = max(peak.processes, count)
+        time.sleep(every)
+    peak.seconds = time.perf_counter() - start
+    return peak
 
 
 def watch_latency(repeat: int) -> float:
@@ -45,7 +119,7 @@ def watch_latency(repeat: int) -> float:
     target = workspace / "exercise01_squeeze.py"
     shutil.copy(versions[0], target)
     process = subprocess.Popen(
-        [*GRADE, "watch", "exercise1", "--workspace", str(workspace), "--device", "cpu"],
+        [*GRADE, "watch", "exercise1", "--workspace", str(workspace), *CPU],
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,
@@ -58,7 +132,7 @@ def watch_latency(repeat: int) -> float:
     ).start()
 
     def until(text: str) -> None:
-        while text not in lines.get(timeout=120):
+        while text not in lines.get(timeout=300):
             pass
 
     samples = []
@@ -79,39 +153,155 @@ def watch_latency(repeat: int) -> float:
     return statistics.median(samples)
 
 
+def make_class(size: int, folder: Path) -> Path:
+    """A submissions folder of `size` students, each handing in a copy of the references."""
+    submissions = folder / f"class-{size}"
+    for n in range(size):
+        student = submissions / f"student{n:03d}"
+        student.mkdir(parents=True)
+        for file in SOLUTIONS.glob("exercise*.py"):
+            shutil.copyfile(file, student / file.name)
+    return submissions
+
+
+def class_run(size: int, jobs: int, folder: Path) -> Peak:
+    """One `grade class` of `size` reference copies on `jobs` jobs, into a fresh OUT."""
+    submissions = make_class(size, folder) if not (folder / f"class-{size}").is_dir() else None
+    submissions = submissions or folder / f"class-{size}"
+    out = folder / f"out-{size}-{jobs}"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [*GRADE, "class", str(submissions), "--out", str(out), "--jobs", str(jobs), *CPU]
+    return peak_of(command, every=0.2)
+
+
+def static_answers(folder: Path) -> Path:
+    """A filled-in answers file for a topic whose keys are all stated in the bank."""
+    template = folder / "quiz-static.toml"
+    subprocess.run(
+        [*GRADE, "quiz", "checkpoints", "--template", str(template), "--workspace", str(folder)],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    return template
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument(
+        "--only", action="append", choices=SECTIONS, help="measure only these sections"
+    )
+    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args()
+    sections = set(args.only or SECTIONS)
     n = args.repeat
+    figures: dict[str, object] = {
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
+        "python": sys.version.split()[0],
+        "load_before": os.getloadavg()[0],
+        "repeat": n,
+    }
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        lines.append(text)
+        print(text, flush=True)
+
+    def ratio(name: str, seconds: float, floor: float, floor_name: str, target: str = "") -> None:
+        figures[name] = {"seconds": round(seconds, 3), "ratio": round(seconds / floor, 3)}
+        say(f"{name:<40} {seconds:6.2f} s = {seconds / floor:4.2f} x {floor_name}  {target}")
+
     floor = median_of(n, [PYTHON, "-c", "import torch"])
     floor_tv = median_of(n, [PYTHON, "-c", "import torch, torchvision"])
-    first = median_of(
-        n, [*GRADE, "exercise1", "--workspace", str(ROOT / "solutions"), "--device", "cpu"]
-    )
-    one = median_of(
-        n, [*GRADE, "exercise3", "--workspace", str(ROOT / "solutions"), "--device", "cpu"]
-    )
-    every = median_of(
-        max(1, n // 2),
-        [*GRADE, "check", "all", "--workspace", str(ROOT / "solutions"), "--device", "cpu"],
-    )
-    watch = watch_latency(n)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, median of {n} runs")
-    print(f"floor   import torch                 {floor:6.2f} s")
-    print(f"floor   import torch, torchvision    {floor_tv:6.2f} s")
-    print(
-        f"grade exercise1 (reference)          {first:6.2f} s  = {first / floor:4.2f} x torch floor"
-    )
-    print(
-        f"grade exercise3 (reference)          {one:6.2f} s  = {one / floor:4.2f} x torch floor        (target <= 1.5)"
-    )
-    print(
-        f"grade check all (references)         {every:6.2f} s  = {every / floor_tv:4.2f} x torch+tv floor     (target <= 4)"
-    )
-    print(
-        f"grade watch re-grade after a save    {watch:6.2f} s  = {watch / floor:4.2f} x torch floor        (target < 1 s)"
-    )
+    figures["floor_torch"], figures["floor_torch_torchvision"] = floor, floor_tv
+    say(f"machine: {figures['machine']}, Python {figures['python']}, median of {n} runs")
+    say(f"load average before the run: {figures['load_before']:.2f}")
+    say(f"{'floor: import torch':<40} {floor:6.2f} s")
+    say(f"{'floor: import torch, torchvision':<40} {floor_tv:6.2f} s")
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        if "exercise" in sections:
+            for number, base, name, target in (
+                (1, floor, "torch", ""),
+                (3, floor, "torch", "(target <= 1.2)"),
+                (5, floor_tv, "torch+tv", "(target <= 1.2)"),
+            ):
+                command = [*GRADE, f"exercise{number}", "--workspace", str(SOLUTIONS), *CPU]
+                ratio(
+                    f"grade exercise{number} (reference)", median_of(n, command), base, name, target
+                )
+        if "onecore" in sections and shutil.which("taskset"):
+            one = ["taskset", "-c", "0"]
+            floor_one = median_of(n, [*one, PYTHON, "-c", "import torch"])
+            command = [*one, *GRADE, "exercise3", "--workspace", str(SOLUTIONS), *CPU]
+            say(f"{'floor on one core: import torch':<40} {floor_one:6.2f} s")
+            ratio(
+                "grade exercise3 on one core",
+                median_of(n, command),
+                floor_one,
+                "1-core floor",
+                "(target <= 1.3)",
+            )
+        if "check" in sections:
+            command = [*GRADE, "check", "all", "--workspace", str(SOLUTIONS), *CPU]
+            ratio(
+                "grade check all (references)",
+                median_of(max(1, n // 2), command),
+                floor_tv,
+                "torch+tv",
+            )
+        if "watch" in sections:
+            ratio(
+                "grade watch re-grade after a save",
+                watch_latency(n),
+                floor,
+                "torch",
+                "(target < 1 s)",
+            )
+        if "quiz" in sections:
+            answers = static_answers(work)
+            command = [*GRADE, "quiz", "--answers", str(answers), "--workspace", str(work)]
+            ratio(
+                "grade quiz --answers (static keys)",
+                median_of(n, command),
+                floor,
+                "torch",
+                "(target < 0.5 s)",
+            )
+        if "memory" in sections:
+            for name, command in (
+                ("exercise3", [*GRADE, "exercise3", "--workspace", str(SOLUTIONS), *CPU]),
+                ("check all", [*GRADE, "check", "all", "--workspace", str(SOLUTIONS), *CPU]),
+                (
+                    "check all --thorough",
+                    [*GRADE, "check", "all", "--thorough", "--workspace", str(SOLUTIONS), *CPU],
+                ),
+            ):
+                peak = peak_of(command)
+                figures[f"memory {name}"] = vars(peak)
+                say(
+                    f"{'peak memory: ' + name:<40} PSS {peak.pss:5.0f} MiB, RSS {peak.rss:5.0f} MiB"
+                    f" ({peak.processes} processes, {peak.seconds:.1f} s)  (target: PSS < 700)"
+                )
+        if "class" in sections:
+            for size in (10, 30):
+                for jobs in (1, 2):
+                    peak = class_run(size, jobs, work)
+                    per_minute = size / peak.seconds * 60
+                    figures[f"class {size} jobs {jobs}"] = vars(peak) | {"per_minute": per_minute}
+                    say(
+                        f"{f'grade class, {size} students, --jobs {jobs}':<40} {peak.seconds:6.1f} s"
+                        f" = {per_minute:5.1f} students/min, peak PSS {peak.pss:5.0f} MiB,"
+                        f" RSS {peak.rss:5.0f} MiB" + ("  (target >= 40/min)" if jobs == 2 else "")
+                    )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    figures["load_after"] = os.getloadavg()[0]
+    say(f"load average after the run: {figures['load_after']:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from grader import catalog
+from grader import catalog, resources
 from grader.classroom_gradebook import FORMATS
 from grader.options import examples, grading_options, limits
 
@@ -137,7 +136,7 @@ def class_(
         max_examples=examples(max_examples, thorough),
         limits=limits(timeout),
         lang=lang,
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=jobs or resources.default_jobs(),
         dask=dask_address,
         dask_wait=dask_wait,
         overrides=overrides,

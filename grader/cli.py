@@ -180,6 +180,7 @@ def check(
     timeout: float,
 ) -> None:
     """Grade exercises: IDS are exercise ids (exercise1 ...) or 'all'."""
+    from grader import resources
     from grader.run import RunOptions, grade, needs_checks
     from grader.sandbox import zygote
 
@@ -204,7 +205,7 @@ def check(
             max_examples=examples,
             limits=options.limits(timeout),
             lang=lang,
-            jobs=jobs or os.cpu_count() or 1,
+            jobs=jobs or resources.default_jobs(),
         )
     )
     _add_hint_levels(run, workspace, lang)

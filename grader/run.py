@@ -453,7 +453,12 @@ def _check(options: RunOptions, todo: list[Exercise]) -> dict[str, ExerciseResul
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     if options.jobs == 1 or len(todo) == 1:
-        return grade_batch(options, todo, cuda)
+        # One exercise at a time: one worker alive, not one per exercise (each holds tens of
+        # MiB of its own), so that `check all` fits a small container's memory.
+        verdicts: dict[str, ExerciseResult] = {}
+        for exercise in todo:
+            verdicts |= grade_batch(options, [exercise], cuda)
+        return verdicts
     by_id = {e.id: e for e in todo}
 
     def work(exercise_id: str) -> dict:

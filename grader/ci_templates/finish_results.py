@@ -40,6 +40,16 @@ def log_tail(path: Path) -> str:
     return _CONTROL.sub("", text[-LOG_SHOWN:]).strip() or "(no output)"
 
 
+# Exit status 137 is SIGKILL: in a Gradescope container, the kernel ending the grader because the
+# container's memory limit (768 MB unless the assignment raises it) was reached.
+KILLED = (
+    " The grader was killed (exit status 137): the autograder container most likely ran out of "
+    "memory. Instructor: raise the assignment's memory limit (Gradescope: Configure Autograder, "
+    "Container Specifications, Memory; 1.5 GB is enough for `check all --thorough`), or grade "
+    "with fewer parallel jobs (GRADE_CHECK_OPTIONS with --jobs 1)."
+)
+
+
 def fallback(status: str, log: Path) -> dict:
     """Results that give 0 and say what went wrong, for when the grader left none."""
     return {
@@ -47,7 +57,9 @@ def fallback(status: str, log: Path) -> dict:
         "output": (
             f"The grader could not grade this submission (it stopped with exit status {status} "
             "and wrote no results). This is not a verdict on your code: please tell your "
-            "instructor, who can see the full log.\n\nThe end of the grader's output:\n"
+            "instructor, who can see the full log."
+            + (KILLED if status == "137" else "")
+            + "\n\nThe end of the grader's output:\n"
             + log_tail(log)
         ),
         "output_format": "text",

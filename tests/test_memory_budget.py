@@ -1,0 +1,135 @@
+"""The references grade to full marks inside Gradescope's default container memory (768 MiB).
+
+The run happens in a memory cgroup of its own, bind-mounted over the memory hierarchy's root in
+a private mount namespace, exactly as a container sees its cgroup: the workers' own cgroups are
+created inside it, so the grader, the fork server and every worker share the one limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMIT_MIB = 768
+MEMORY = Path("/sys/fs/cgroup/memory")
+
+
+def _why_not() -> str:
+    """Why a memory cgroup cannot be used here ('' when it can)."""
+    if not sys.platform.startswith("linux"):
+        return "memory cgroups are Linux only"
+    if os.geteuid() != 0:
+        return "creating a memory cgroup and a mount namespace needs root"
+    if not (MEMORY / "memory.limit_in_bytes").exists():
+        return "no cgroup v1 memory hierarchy at /sys/fs/cgroup/memory (v2 is not emulated yet)"
+    if shutil.which("unshare") is None:
+        return "unshare (util-linux) is not installed"
+    return ""
+
+
+def _own_memory_cgroup() -> Path:
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            return MEMORY / path.lstrip("/")
+    return MEMORY
+
+
+@pytest.fixture
+def limited() -> Iterator[Path]:
+    """A fresh memory cgroup limited to LIMIT_MIB, removed with whatever runs in it."""
+    why = _why_not()
+    if why:
+        pytest.skip(why)
+    group = _own_memory_cgroup() / f"grade-test-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        group.mkdir()
+        (group / "memory.limit_in_bytes").write_text(str(LIMIT_MIB * 1024**2))
+    except OSError as exc:
+        pytest.skip(f"cannot create a memory cgroup here: {exc}")
+    try:
+        yield group
+    finally:
+        for _ in range(50):
+            pids = [int(p) for c in group.rglob("cgroup.procs") for p in c.read_text().split()]
+            for pid in pids:  # only what the test started: everything in its own group
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            for folder in sorted(group.rglob("*/"), key=lambda p: -len(p.parts)):
+                if folder.is_dir():
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        pass
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
+def _run_limited(group: Path, command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run `command` inside `group`, which it sees as the root of the memory hierarchy."""
+    inner = f'mount --bind "$0" {MEMORY} && exec "$@"'
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner, str(group), *command],
+        cwd=ROOT,
+        env=dict(os.environ, NO_COLOR="1"),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 816 MiB peak (cgroup): the grader and the fork server each import torch "
+    "(about 290 MiB of private memory each); fitting needs one torch import shared by "
+    "copy-on-write (docs/ci.md, Resources). Strict: this turns into a failure once it fits.",
+)
+def test_check_all_on_the_references_passes_within_768_mib(limited, tmp_path) -> None:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(ROOT / "solutions", workspace, ignore=shutil.ignore_patterns(".grade"))
+    report = tmp_path / "results.json"
+    command = [sys.executable, "-m", "grader", "check", "all", "--workspace", str(workspace)]
+    done = _run_limited(limited, [*command, "--json", str(report)], timeout=600)
+    peak = int((limited / "memory.max_usage_in_bytes").read_text()) // 1024**2
+    killed = "oom_kill 1" in (limited / "memory.oom_control").read_text()
+    assert done.returncode == 0, (done.returncode, peak, killed, done.stderr[-2000:])
+    run = json.loads(report.read_text())
+    assert [e["status"] for e in run["exercises"]] == ["passed"] * len(run["exercises"])
+    assert run["score"] == run["max_score"]
+    assert (workspace / ".grade" / "report.html").is_file()
+    assert peak <= LIMIT_MIB
+
+
+def test_a_killed_grader_leaves_results_that_name_the_memory_setting(tmp_path) -> None:
+    finish = ROOT / "grader" / "ci_templates" / "finish_results.py"
+    results = tmp_path / "results.json"
+    log = tmp_path / "grade.log"
+    log.write_text("Killed\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(finish), str(results), "137", str(log), ""],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert data["score"] == 0 and data["tests"] == []
+    assert "ran out of memory" in data["output"]
+    assert "Container Specifications, Memory" in data["output"]
