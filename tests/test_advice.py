@@ -1,6 +1,6 @@
 """Advice that works: each 'advice applied' sibling in the corpus is a named mistake, fixed as told.
 
-`tests/submissions/exerciseN/alt_advice_<mistake>.py` is a mistake file of the corpus with its
+`tests/submissions/exerciseN/alt_advice_<mistake>[__<which>].py` is a mistake file of the corpus with its
 diagnosis applied literally; tests/test_submissions.py grades it, and it must pass. Here: that
 every such sibling belongs to a named mistake that the corpus also holds.
 """
@@ -24,7 +24,8 @@ def test_the_corpus_holds_advice_siblings() -> None:
 @pytest.mark.parametrize("path", SIBLINGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_an_advice_sibling_applies_the_diagnosis_of_a_corpus_mistake(path: Path) -> None:
     exercise = catalog.find(path.parent.name)
-    mistake = path.stem.removeprefix("alt_advice_")
+    # alt_advice_<mistake>.py, or alt_advice_<mistake>__<which>.py when several files show it
+    mistake = path.stem.removeprefix("alt_advice_").split("__")[0]
     assert mistake in exercise.mistakes, f"{path.name}: {mistake!r} is not a named mistake"
     status, _ = verify.expectation(path)
     assert status == "passed", path.name

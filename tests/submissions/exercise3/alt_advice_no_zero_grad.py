@@ -1,0 +1,21 @@
+# expect: passed
+# mistake_epoch_inline_no_zero_grad.py with the diagnosis of no_zero_grad applied literally
+def train_step(model, loss_fn, optimizer, inputs, targets):
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def train_epoch(model, loss_fn, optimizer, loader):
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(inputs)
+        count += len(inputs)
+    return total / count
