@@ -10,15 +10,22 @@ from pathlib import Path
 import click
 
 from grader import catalog, hints, notebook, options, progress, results
-from grader.classroom_command import class_
-from grader.instructor_commands import init_checks, init_ci, reset, verify
-from grader.notebook_init import init
 from grader.options import grading_options, report_options
-from grader.quiz import quiz_progress
-from grader.quiz.command import quiz
 from grader.report import terminal
-from grader.report.command import read_sources, report, write_reports
-from grader.watch_command import watch_
+
+# Commands defined in other modules, imported only when run (or listed by --help): `grade
+# exercise3` then loads no quiz bank, CI kit, class grading or HTML templates.
+LAZY_COMMANDS = {
+    "report": ("grader.report.command", "report"),
+    "watch": ("grader.watch_command", "watch_"),
+    "quiz": ("grader.quiz.command", "quiz"),
+    "class": ("grader.classroom_command", "class_"),
+    "init-ci": ("grader.instructor_commands", "init_ci"),
+    "init-checks": ("grader.instructor_commands", "init_checks"),
+    "verify": ("grader.instructor_commands", "verify"),
+    "reset": ("grader.instructor_commands", "reset"),
+    "init": ("grader.notebook_init", "init"),
+}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # A fault of the grader itself (a bug, or a sandbox that could not start), never learner input:
@@ -85,16 +92,24 @@ def use_colour() -> bool | None:
 
 
 class DefaultToCheck(click.Group):
-    """`grade exercise3` means `grade check exercise3`."""
+    """`grade exercise3` means `grade check exercise3`; other modules' commands load lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return self.commands.get(name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
-        if (
-            args
-            and args[0] not in self.commands
-            and (catalog.is_exercise_id(args[0]) or args[0] == "all")
-        ):
+        known = {*self.commands, *LAZY_COMMANDS}
+        if args and args[0] not in known and (catalog.is_exercise_id(args[0]) or args[0] == "all"):
             return "check", self.commands["check"], args
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] not in known and not args[0].startswith("-"):
             raise click.UsageError(
                 f"No such command or exercise {args[0]!r}. "
                 f"{catalog.unknown_id_message(args[0]).split('.', 1)[1].strip()} "
@@ -208,6 +223,8 @@ def check(
             jobs=jobs or resources.default_jobs(),
         )
     )
+    from grader.report.command import read_sources, write_reports
+
     _add_hint_levels(run, workspace, lang)
     merged = progress.remember(workspace, run)
     if json_path and json_path != "-":
@@ -266,6 +283,8 @@ def _echo_next(run: results.RunResult | None, lang: str) -> None:
 @click.pass_context
 def list_(ctx: click.Context, workspace: Path | None) -> None:
     """Every exercise with its status from the last run, and the next one to do."""
+    from grader.quiz import quiz_progress
+
     lang = ctx.obj["lang"]
     workspace = resolve_workspace(ctx, workspace)
     last = progress.last_run(workspace)
@@ -352,17 +371,6 @@ def hint(
     if level is None and seen >= count:
         click.echo(catalog.message("no_more_hints", lang, id=exercise.id))
     progress.set_hint_level(workspace, key, max(seen, shown))
-
-
-cli.add_command(report)
-cli.add_command(watch_, "watch")
-cli.add_command(quiz)
-cli.add_command(class_, "class")
-cli.add_command(init_ci)
-cli.add_command(init_checks)
-cli.add_command(verify)
-cli.add_command(reset)
-cli.add_command(init)
 
 
 def main() -> None:
