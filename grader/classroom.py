@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import __version__, catalog, results
+from grader import __version__, catalog, nofollow, results
 from grader import classroom_layout as layout
 from grader.catalog import Exercise
 from grader.classroom_layout import Submission
@@ -30,7 +30,6 @@ STATE_FILE = "state.json"
 PRIVATE_SEED_FILE = ".private-seed"
 STATE_VERSION = 1
 _LOCK_FILE = ".state.lock"
-_CHUNK = 1 << 20
 
 
 class ClassError(Exception):
@@ -131,13 +130,10 @@ def content_hash(workspace: Path) -> str:
     for path in learner_files(workspace):
         name = path.name.encode("utf-8", "surrogateescape")
         digest.update(b"N" + len(name).to_bytes(8, "big") + name)
-        try:
-            with path.open("rb") as handle:
-                digest.update(b"D")
-                while chunk := handle.read(_CHUNK):
-                    digest.update(chunk)
+        try:  # never through a symlink: a link to a classmate's file is not its content
+            digest.update(b"D" + nofollow.read_bytes(path))
         except OSError as exc:
-            digest.update(f"unreadable: {exc.strerror}".encode())
+            digest.update(f"unreadable: {exc.strerror or exc}".encode())
         digest.update(b"E")
     return digest.hexdigest()
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from grader import nofollow
 from grader.classroom import ClassError, grade_workspace, learner_files
 
 INSTALL_CLUSTER = "install the cluster extra: pip install '.[cluster]'"
@@ -78,9 +79,12 @@ def on_cluster(
         futures = {}
         for student in todo:
             workspace = folders[student]
-            files = {
-                p.name: p.read_bytes() for p in learner_files(workspace) if os.access(p, os.R_OK)
-            }
+            files = {}
+            for path in learner_files(workspace):
+                try:  # never through a symlink (the grader there reports the file as missing)
+                    files[path.name] = nofollow.read_bytes(path)
+                except OSError:
+                    continue
             origin = str(Path(workspace).resolve())
             futures[client.submit(grade_remote, origin, files, config, pure=False)] = student
         idle_since: float | None = None
