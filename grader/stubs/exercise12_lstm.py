@@ -70,8 +70,9 @@ class SeqClassifier(nn.Module):
 def lstm_with_cell(lstm: nn.LSTM, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
     """Compute `lstm(x)` step by step with an `nn.LSTMCell` that uses the LSTM's weights.
 
-    `lstm` is a one-layer, one-direction LSTM with `batch_first=False`; `x` is (T, B,
-    input_size) on the LSTM's device, with T >= 1. Start from zero states h and c of shape
+    `lstm` is a one-layer, one-direction LSTM with `batch_first=False`, with or without
+    bias, in any float dtype, on any device; `x` is (T, B, input_size) on the LSTM's device and
+    in its dtype, with T >= 1. Start from zero states h and c of shape
     (B, hidden_size), feed x[0], x[1], ..., x[T - 1] in order, each step getting the previous
     step's (h, c), and return exactly what `lstm(x)` returns:
 

@@ -66,7 +66,8 @@ class SeqClassifier(nn.Module):
 def lstm_with_cell(lstm: nn.LSTM, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
     """用一个使用 LSTM 权重的 `nn.LSTMCell`，一步一步地算出 `lstm(x)`。
 
-    `lstm` 是单层、单向、`batch_first=False` 的 LSTM；`x` 是 LSTM 所在设备上的 (T, B, input_size)，
+    `lstm` 是单层、单向、`batch_first=False` 的 LSTM（可能没有偏置，可以是任何浮点 dtype，
+    在任何设备上）；`x` 是 LSTM 所在设备上、同一 dtype 的 (T, B, input_size)，
     且 T >= 1。从形状为 (B, hidden_size) 的零状态 h 和 c 开始，按顺序输入 x[0]、x[1]、……、
     x[T - 1]，每一步都接收上一步的 (h, c)，并返回与 `lstm(x)` 完全相同的东西：
 
