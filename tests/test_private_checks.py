@@ -192,3 +192,27 @@ def test_layered_catalog_replaces_entries_by_id_and_adds_new_ones(tmp_path: Path
     assert set(layered) == shipped_ids | {"exercise99"}
     assert layered["exercise1"].max_score == 2 * catalog.load(catalog.CATALOG_FILE)[0].max_score
     assert layered["exercise2"] == catalog.load(catalog.CATALOG_FILE)[1]
+
+
+def test_a_private_quiz_bank_replaces_its_topics_only(tmp_path: Path, monkeypatch) -> None:
+    from grader.quiz import bank
+
+    shipped = (ROOT / "grader" / "quiz" / "bank.toml").read_text(encoding="utf-8")
+    head, *entries = shipped.split("\n[[questions]]\n")
+    shapes = [e for e in entries if re.search(r'^topic = "shapes"$', e, re.MULTILINE)]
+    topic = re.search(r"\[topics\.shapes\]\n[^\n]+\n", head).group(0)
+    private = tmp_path / "course"
+    (private / "quiz").mkdir(parents=True)
+    kept = shapes[:1]  # the course asks one shapes question only
+    (private / "quiz" / "bank.toml").write_text(
+        topic + "".join("\n[[questions]]\n" + e.split("\n\n[", 1)[0] + "\n" for e in kept),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GRADE_CHECKS", str(private))
+    monkeypatch.setenv(bank.BANK_ENV, str(private / "quiz" / "bank.toml"))
+    layered = bank.load()
+    base = bank.shipped()
+    assert [t.id for t in layered.topics] == [t.id for t in base.topics]
+    assert sum(1 for q in layered.questions if q.topic == "shapes") == 1
+    others = [q.id for q in base.questions if q.topic != "shapes"]
+    assert [q.id for q in layered.questions if q.topic != "shapes"] == others

@@ -287,10 +287,36 @@ def shipped() -> Bank:
 
 
 def load(path: Path | None = None) -> Bank:
-    """The bank at `path` (default: the one in use, see `bank_path`); BankError if unusable."""
+    """The bank at `path` (default: the one in use, see `bank_path`); BankError if unusable.
+
+    A private checks folder's bank (`grade --checks DIR`) is a layer: its topics replace the
+    shipped topics of the same id, with their questions, and the other shipped topics stay.
+    """
+    layer = path is None and _private_bank() == bank_path()
     path = bank_path(path) if path is None else Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BankError(f"cannot read the quiz bank {path}: {exc.strerror or exc}") from None
-    return parse(text, path)
+    bank = parse(text, path)
+    return layered(bank) if layer else bank
+
+
+def _private_bank() -> Path | None:
+    from grader import catalog
+
+    root = catalog.checks_root()
+    return root / "quiz" / "bank.toml" if root else None
+
+
+def layered(private: Bank) -> Bank:
+    """The shipped bank with the topics of `private` in place of those of the same id."""
+    base = shipped()
+    mine = {t.id for t in private.topics}
+    asked = {q.id for q in private.questions}
+    replaced = {t.id: t for t in private.topics}
+    known = {t.id for t in base.topics}
+    topics = [replaced.get(t.id, t) for t in base.topics]
+    topics += [t for t in private.topics if t.id not in known]
+    questions = [q for q in base.questions if q.topic not in mine and q.id not in asked]
+    return Bank(private.path, tuple(topics), (*questions, *private.questions), private.phrases)
