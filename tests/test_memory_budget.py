@@ -133,3 +133,29 @@ def test_a_killed_grader_leaves_results_that_name_the_memory_setting(tmp_path) -
     assert data["score"] == 0 and data["tests"] == []
     assert "ran out of memory" in data["output"]
     assert "Container Specifications, Memory" in data["output"]
+
+
+def test_a_container_of_768_mib_is_graded_one_job_at_a_time(limited) -> None:
+    code = "from grader import resources; print(resources.memory_limit(), resources.default_jobs())"
+    done = _run_limited(limited, [sys.executable, "-c", code], timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(LIMIT_MIB * 1024**2), "1"]
+
+
+def test_jobs_follow_cpus_and_memory(monkeypatch) -> None:
+    from grader import resources
+
+    monkeypatch.setattr(resources, "cpus", lambda: 4)
+    for limit_mib, jobs in ((None, 4), (768, 1), (1024, 1), (1536, 2), (2048, 3), (64_000, 4)):
+        limit = None if limit_mib is None else limit_mib * 1024**2
+        monkeypatch.setattr(resources, "memory_limit", lambda limit=limit: limit)
+        assert resources.default_jobs() == jobs, limit_mib
+
+
+def test_half_a_cpu_counts_as_one(monkeypatch) -> None:
+    from grader import resources
+
+    monkeypatch.setattr(resources, "_quota", lambda: 0.5)
+    assert resources.cpus() == 1
+    monkeypatch.setattr(resources, "_quota", lambda: None)
+    assert resources.cpus() == len(os.sched_getaffinity(0))
