@@ -329,5 +329,8 @@ def get(preload: tuple[str, ...] = ()) -> Zygote:
             isolation.protect_grader()
             _zygote = Zygote(preload)
         zygote = _zygote
-    zygote.ensure(preload)
+    try:
+        zygote.ensure(preload)
+    except ZygoteError:
+        pass  # the next spawn restarts or reports it; a missing preload only makes workers slower
     return zygote
