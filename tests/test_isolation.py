@@ -245,3 +245,39 @@ def test_private_seed_is_used_but_never_shown(tmp_path: Path) -> None:
     subprocess.run([*command, "--seed", "random"], capture_output=True, check=False)
     html = (tmp_path / ".grade" / "report.html").read_text()
     assert "private" in html
+
+
+def test_a_student_whose_files_link_to_a_classmates_gets_no_grade_of_theirs(
+    tmp_path: Path,
+) -> None:
+    from grader.classroom import ClassOptions, grade_class, student_dir
+
+    submissions = tmp_path / "submissions"
+    alice, copier = submissions / "alice", submissions / "copier"
+    alice.mkdir(parents=True)
+    copier.mkdir()
+    (alice / "exercise01_squeeze.py").write_text(SOLUTION.read_text())
+    (copier / "exercise01_squeeze.py").symlink_to(alice / "exercise01_squeeze.py")
+    (alice / ".grade").mkdir()
+    (alice / ".grade" / "last-run.json").write_text('{"alice": true}')
+    (copier / ".grade").symlink_to(alice / ".grade")
+    out = tmp_path / "out"
+    result = grade_class(
+        ClassOptions(
+            submissions=submissions,
+            out=out,
+            exercises=(catalog.find("exercise1"),),
+            device="cpu",
+            max_examples=5,
+            limits=Limits(call_seconds=5, exercise_seconds=20),
+            jobs=1,
+        )
+    )
+    rows = {s.id: s for s in result.students}
+    assert rows["alice"].run is not None and rows["alice"].run.exercises[0].status == "passed"
+    copied = rows["copier"].run.exercises[0] if rows["copier"].run else None
+    assert copied is None or copied.status == "error", copied
+    if copied is not None:
+        assert "symlink" in copied.reason
+    assert (alice / ".grade" / "last-run.json").read_text() == '{"alice": true}'
+    assert (student_dir(out, "alice") / "results.json").is_file()
