@@ -212,4 +212,11 @@ def run(
             else:
                 verdict, detail = "equivalent", equivalents[mutant.id]
         report.outcomes.append(Outcome(mutant, verdict, detail))
+    by_timeout = [o.mutant.id for o in report.outcomes if o.detail.startswith("timeout")]
+    if by_timeout:
+        # A busy machine turns slow mutants into timeouts: those kills prove nothing.
+        report.notes.append(
+            f"{len(by_timeout)} mutants were killed by a timeout, not by a check (on a busy "
+            f"machine an equivalent mutant can time out): {', '.join(by_timeout[:10])}"
+        )
     return report
