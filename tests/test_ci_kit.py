@@ -243,6 +243,7 @@ def run_autograder(root: Path, path: str | None = None) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_run_autograder_grades_files_in_one_nested_folder(tmp_path: Path) -> None:
     root = gradescope_root(tmp_path, build_bundle(tmp_path, "--hide-checks"))
     nested = root / "submission" / "exercises"  # a zip of the exercises folder
@@ -295,6 +296,7 @@ def test_a_crashing_grader_still_leaves_valid_results(tmp_path: Path, body: str)
         assert "status 70" in data["output"] and "grader bug" in data["output"]
 
 
+@pytest.mark.slow
 def test_private_checks_travel_in_the_bundle_and_are_used(tmp_path: Path) -> None:
     private = tmp_path / "private"
     (private / "checks").mkdir(parents=True)

@@ -241,6 +241,7 @@ def test_class_page_ranks_the_mistakes_with_their_diagnosis(graded) -> None:
     assert "carol, grace" in text  # identical submissions are listed together
 
 
+@pytest.mark.slow
 def test_an_interrupted_class_resumed_gives_the_same_gradebook(graded, tmp_path: Path) -> None:
     result, out = graded
     submissions = result.options.submissions
@@ -389,6 +390,7 @@ def test_cli_without_dask_says_how_to_install_it(
     assert "pip install '.[cluster]'" in result.output
 
 
+@pytest.mark.slow
 def test_dask_cluster_grades_like_local_jobs(graded, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
     result, out = graded

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 TRAIN = """
 import json, sys, torch
 torch.manual_seed(0)
@@ -42,6 +44,7 @@ def run(code: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_optimizer_steps_are_identical_without_importing_dynamo() -> None:
     plain = json.loads(run(TRAIN))
     deferred = json.loads(
@@ -52,6 +55,7 @@ def test_optimizer_steps_are_identical_without_importing_dynamo() -> None:
     assert deferred == plain
 
 
+@pytest.mark.slow
 def test_torch_compile_loads_the_real_module() -> None:
     out = run(
         """
@@ -75,6 +79,7 @@ def test_torch_compile_loads_the_real_module() -> None:
     assert out.strip() == "ok"
 
 
+@pytest.mark.slow
 def test_any_other_name_or_submodule_loads_the_real_module() -> None:
     out = run(
         """
@@ -114,6 +119,7 @@ def test_module_scans_read_file_without_loading() -> None:
     assert out.strip() == "_StandIn"
 
 
+@pytest.mark.slow
 def test_install_after_the_real_import_changes_nothing() -> None:
     out = run(
         """

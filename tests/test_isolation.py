@@ -222,6 +222,7 @@ def test_unisolated_note_says_what_learner_code_can_do(monkeypatch: pytest.Monke
         assert risk in note
 
 
+@pytest.mark.slow
 def test_private_seed_is_used_but_never_shown(tmp_path: Path) -> None:
     mistake = ROOT / "tests" / "submissions" / "exercise1" / "mistake_squeeze_all.py"
     (tmp_path / "exercise01_squeeze.py").write_text(mistake.read_text())

@@ -312,6 +312,7 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 def test_report_in_a_real_browser(tmp_path: Path) -> None:
     page = tmp_path / "report.html"

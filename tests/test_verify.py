@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from grader import catalog
@@ -62,12 +63,14 @@ def run_verify(root: Path, monkeypatch, *args: str):
     return CliRunner().invoke(group, ["verify", "--jobs", "2", *args])
 
 
+@pytest.mark.slow
 def test_a_complete_private_folder_verifies(tmp_path: Path, monkeypatch) -> None:
     result = run_verify(private_folder(tmp_path), monkeypatch)
     assert result.exit_code == 0, result.output
     assert "all is well (1 exercises, 1 references, 1 stubs, 6 corpus files)" in result.output
 
 
+@pytest.mark.slow
 def test_every_shortfall_is_a_line(tmp_path: Path, monkeypatch) -> None:
     text = catalog_entries("exercise1", "exercise2")
     first_hint = text.split(".en = [\n", 1)[1].split("\n", 1)[0]

@@ -47,6 +47,7 @@ def _until(sink: queue.Queue, text: str, seconds: float) -> str:
     raise AssertionError(f"{text!r} did not appear within {seconds} s; output so far:\n{seen}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("poll", [False, True], ids=["events", "polling"])
 def test_watch_regrades_on_save_and_moves_on(tmp_path: Path, poll: bool) -> None:
     stub = (ROOT / "exercises" / "exercise01_squeeze.py").read_text()
