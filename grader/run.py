@@ -453,11 +453,14 @@ def _check(options: RunOptions, todo: list[Exercise]) -> dict[str, ExerciseResul
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     if options.jobs == 1 or len(todo) == 1:
-        # One exercise at a time: one worker alive, not one per exercise (each holds tens of
-        # MiB of its own), so that `check all` fits a small container's memory.
+        # One pytest session for all (quickest), or in a small container one exercise at a time:
+        # then one worker is alive, not one per exercise (each holds tens of MiB of its own).
+        from grader import resources
+
+        size = resources.exercises_at_once(len(todo))
         verdicts: dict[str, ExerciseResult] = {}
-        for exercise in todo:
-            verdicts |= grade_batch(options, [exercise], cuda)
+        for start in range(0, len(todo), size):
+            verdicts |= grade_batch(options, todo[start : start + size], cuda)
         return verdicts
     by_id = {e.id: e for e in todo}
 

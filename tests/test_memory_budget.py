@@ -159,3 +159,12 @@ def test_half_a_cpu_counts_as_one(monkeypatch) -> None:
     assert resources.cpus() == 1
     monkeypatch.setattr(resources, "_quota", lambda: None)
     assert resources.cpus() == len(os.sched_getaffinity(0))
+
+
+def test_a_small_container_keeps_one_worker_alive_at_a_time(monkeypatch) -> None:
+    from grader import resources
+
+    for limit_mib, at_once in ((None, 16), (64_000, 16), (768, 1), (1536, 1)):
+        limit = None if limit_mib is None else limit_mib * 1024**2
+        monkeypatch.setattr(resources, "memory_limit", lambda limit=limit: limit)
+        assert resources.exercises_at_once(16) == at_once, limit_mib
