@@ -12,6 +12,7 @@ import os
 import selectors
 import socket
 from collections.abc import Callable
+from typing import cast
 
 from grader.sandbox import codec, zygote
 
@@ -78,8 +79,10 @@ def run_in_jobs(
         launch()
     while selector.get_map():
         for key, _ in selector.select():
-            channel = key.fileobj
+            channel = cast(socket.socket, key.fileobj)  # only job channels are registered
             pid, current = busy[channel]
+            # _hand_out unregisters a channel as it sends the stop signal: a readable one holds an item
+            assert current is not None
             died = False
             try:
                 done[current] = json.loads(codec.recv_frame(channel))

@@ -62,7 +62,7 @@ def type_name(kind: type) -> str:
     return clip(str(name), MAX_NAME)
 
 
-def describe(value: Any, kind_name: str | None = None) -> dict:
+def describe(value: Any, kind_name: str | None = None) -> dict[str, Any]:
     """Stand-in for a value that cannot travel: its type name and a short repr."""
     try:
         text = str(repr(value))[:300]
@@ -126,12 +126,12 @@ NUMPY_DTYPES = frozenset(
 
 def encode(value: Any) -> bytes:
     """Serialise already-plain data to bytes; CodecError for anything else."""
-    out: list[bytes] = []
+    out: list[bytes | memoryview] = []
     _encode(value, out, 0)
     return b"".join(out)
 
 
-def _encode(value: Any, out: list[bytes], depth: int) -> None:
+def _encode(value: Any, out: list[bytes | memoryview], depth: int) -> None:
     if depth > _MAX_DEPTH:
         raise CodecError(f"data nested more than {_MAX_DEPTH} levels deep")
     kind = type(value)
@@ -169,12 +169,12 @@ def _encode(value: Any, out: list[bytes], depth: int) -> None:
         raise CodecError(f"value of type {kind.__module__}.{kind.__qualname__} is not plain data")
 
 
-def _encode_tensor(tensor: torch.Tensor, out: list[bytes]) -> None:
+def _encode_tensor(tensor: torch.Tensor, out: list[bytes | memoryview]) -> None:
     name = _DTYPE_NAMES.get(tensor.dtype)
     if name is None or tensor.layout != torch.strided or tensor.device.type == "meta":
         raise CodecError(f"a {tensor.layout} tensor of dtype {tensor.dtype} cannot travel")
     flat = tensor.detach().cpu().resolve_conj().resolve_neg().contiguous().reshape(-1)
-    raw = memoryview(flat.view(torch.uint8).numpy())  # joined below: one copy, not two
+    raw = flat.view(torch.uint8).numpy().data  # a memoryview, joined below: one copy, not two
     out += (
         b"t",
         bytes((len(name), tensor.dim(), tensor.requires_grad)),
@@ -188,7 +188,7 @@ def _encode_tensor(tensor: torch.Tensor, out: list[bytes]) -> None:
 class _Reader:
     """A cursor over a payload that refuses to read past its end, or to build too many values."""
 
-    def __init__(self, payload: bytes) -> None:
+    def __init__(self, payload: bytes | bytearray) -> None:
         self.view = memoryview(payload)
         self.at = 0
         self.values = 0

@@ -111,7 +111,7 @@ def _exception_info(info: object) -> dict:
 
 LARGE_ANSWER = 1024 * 1024  # bytes; honest answers are far smaller
 
-_SIGNALS = {
+_SIGNALS: dict[int, tuple[str, str]] = {
     signal.SIGSEGV: ("crash", "segmentation fault (signal 11) in native code"),
     signal.SIGABRT: ("crash", "aborted (signal 6)"),
     signal.SIGBUS: ("crash", "bus error (signal 7)"),
@@ -265,6 +265,7 @@ class Learner:
     def probe(self, name: str, /, **kwargs: Any) -> Any:
         """Run trusted probe `name` on the learner's module in the worker; its plain result."""
         self.start()
+        assert self._sock is not None  # start() leaves a channel or raises
         timeout = self._budget()
         try:
             codec.send_frame(self._sock, codec.encode({"probe": name, "kwargs": kwargs}))

@@ -59,6 +59,8 @@ def describe_exception(exc: BaseException, learner_file: str) -> dict:
 
 def _import_learner(path: str, name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # a path always has a source loader; for mypy
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
