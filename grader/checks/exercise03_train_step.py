@@ -134,8 +134,9 @@ def simulate(
     """Train with `order`: (loss, parameters, gradients) after each step, final state_dict."""
     model, loss_fn, optimizer = build(recipe)
     model.train(train)
-    for name, p in model.named_parameters() if stale is not None else ():
-        p.grad = stale[name].clone()
+    if stale is not None:
+        for name, p in model.named_parameters():
+            p.grad = stale[name].clone()
     steps = []
     for inputs, targets in batches:
         for op in order:

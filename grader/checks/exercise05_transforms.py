@@ -6,6 +6,8 @@ normalization of constant images, varying crops, horizontal flips, reproducibili
 torch seed), never by one particular sequence of random draws.
 """
 
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -94,8 +96,8 @@ def first_difference(got: torch.Tensor, want: torch.Tensor, tolerance: float, ax
     return f"\n  first difference at {named}: expected {expected:.6g}, got {actual:.6g}"
 
 
-def run(learner, probe: str, example: dict, **kwargs) -> object:
-    """The probe's answer; an exception that only a known mistake raises fails with its name."""
+def run(learner, probe: str, example: dict, **kwargs) -> Any:
+    """The probe's answer (plain data); an exception that only a known mistake raises fails with its name."""
     return probe_naming_errors(learner, probe, example, KNOWN_ERRORS, **kwargs)
 
 

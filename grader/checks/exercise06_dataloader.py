@@ -32,7 +32,12 @@ class Shown:
 
 def batch_ids(n: int, batch_size: int, drop_last: bool) -> list[list[int]]:
     """The batches of sample ids an unshuffled DataLoader gives, computed by torch itself."""
-    loader = DataLoader(range(n), batch_size=batch_size, drop_last=drop_last)
+    # Any sized, indexable sequence is a map-style dataset; torch's stubs ask for a Dataset.
+    loader: DataLoader[int] = DataLoader(
+        range(n),  # type: ignore[arg-type]
+        batch_size=batch_size,
+        drop_last=drop_last,
+    )
     return [batch.tolist() for batch in loader]
 
 

@@ -6,6 +6,8 @@ by their range and spread, never by a particular random sequence. Models for cou
 and freeze are built on both sides from the same plain-data recipe.
 """
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F  # noqa: N812
 from hypothesis import given
@@ -51,7 +53,7 @@ def describe(facts: dict) -> str:
     if kind in ("parameter", "tensor"):
         what = "an nn.Parameter" if kind == "parameter" else "a plain tensor"
         return f"{what} of shape {tuple(facts['shape'])}, {facts['dtype']} on {facts['device']}"
-    return {"missing": "not defined", "none": "None"}.get(kind, f"a {facts.get('type')}")
+    return {"missing": "not defined", "none": "None"}.get(str(kind), f"a {facts.get('type')}")
 
 
 def plain_tensor_attributes(facts: dict) -> list[str]:
@@ -356,7 +358,7 @@ def expect_count(learner, recipe: dict, frozen: list[str], trainable_only: bool 
     flag = True if trainable_only is None else trainable_only
     shown = "(default)" if trainable_only is None else trainable_only
     example = {**count_example(recipe, frozen), "trainable_only": shown}
-    kwargs = {"recipe": recipe, "frozen": frozen, "trainable_only": trainable_only}
+    kwargs: dict[str, Any] = {"recipe": recipe, "frozen": frozen, "trainable_only": trainable_only}
     got = expect_type(learner.probe("count_parameters", **kwargs), int, "count_parameters")
     predicted = count_predictions(recipe, frozen, flag)
     if got == predicted["right"]:

@@ -91,7 +91,7 @@ def require_module(facts: Any, example: dict) -> None:
 
 def layer_problems(facts: dict, vocab: int, embed: int, hidden: int, classes: int) -> list:
     """(message, mistake id or None) for every way the layers differ from the contract."""
-    wanted = [
+    wanted: list[tuple[str, tuple[str, ...], str, dict[str, Any]]] = [
         ("Embedding", ("Embedding",), f"nn.Embedding({vocab}, {embed})", {
             "num_embeddings": vocab, "embedding_dim": embed}),
         ("LSTM", RNN_KINDS, f"nn.LSTM({embed}, {hidden}, batch_first=True)", {
@@ -100,7 +100,7 @@ def layer_problems(facts: dict, vocab: int, embed: int, hidden: int, classes: in
         ("Linear", ("Linear",), f"nn.Linear({hidden}, {classes})", {
             "in_features": hidden, "out_features": classes}),
     ]  # fmt: skip
-    problems = []
+    problems: list[tuple[str, str | None]] = []
     for name, kinds, spelled, config in wanted:
         found = layers_of(facts, kinds)
         if not found and name == "Embedding":
@@ -166,6 +166,8 @@ def compose(facts: dict, tokens: torch.Tensor) -> tuple | None:
     if len(embeddings) != 1 or len(rnns) != 1 or len(linears) != 1:
         return None
     e, r, lin = embeddings[0].get("state"), rnns[0].get("state"), linears[0].get("state")
+    if type(e) is not dict or type(r) is not dict or type(lin) is not dict:
+        return None  # no weights reported: nothing to rebuild
     if rnns[0].get("num_layers") != 1 or rnns[0].get("bidirectional") or rnns[0].get("proj_size"):
         return None
     embed_shape, lstm_shape = weight_shape(e, "weight"), weight_shape(r, "weight_ih_l0")
@@ -286,7 +288,7 @@ def lstm_state(
 
     Without bias and in float64 too: a cell built without bias=/dtype= from the LSTM differs.
     """
-    shapes = {
+    shapes: dict[str, tuple[int, ...]] = {
         "weight_ih_l0": (4 * hidden_size, input_size),
         "weight_hh_l0": (4 * hidden_size, hidden_size),
     }

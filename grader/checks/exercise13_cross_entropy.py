@@ -36,6 +36,7 @@ def reference(logits: Tensor, targets: Tensor, ignore_index: int = -100) -> tupl
     leaf = logits.clone().requires_grad_(True)
     loss = nn.CrossEntropyLoss(ignore_index=ignore_index)(leaf, targets)
     loss.backward()
+    assert leaf.grad is not None  # a leaf that requires grad has one after backward
     return loss.detach(), leaf.grad
 
 
@@ -140,14 +141,15 @@ def ignore_mistakes(ignore_index: int, classes: int) -> list[tuple[str, Loss]]:
         ("ignore_batch_denominator", lambda x, t: masked(x, t).sum() / len(t)),
         ("sum_not_mean", lambda x, t: masked(x, t).sum()),
     ]
-    for r in sorted(replacements):
-        mistakes += [
-            ("ignore_not_masked", lambda x, t, r=r: unmasked(x, t, r).mean()),
-            (
-                "ignore_not_masked",
-                lambda x, t, r=r: unmasked(x, t, r).sum() / (t != ignore_index).sum(),
-            ),
+
+    def not_masked(r: int) -> list[tuple[str, Loss]]:
+        return [
+            ("ignore_not_masked", lambda x, t: unmasked(x, t, r).mean()),
+            ("ignore_not_masked", lambda x, t: unmasked(x, t, r).sum() / (t != ignore_index).sum()),
         ]
+
+    for r in sorted(replacements):
+        mistakes += not_masked(r)
     return mistakes
 
 

@@ -226,6 +226,7 @@ def _expect_loaded(got: dict, case: dict, device: str, example: dict) -> None:
     want = uninterrupted(case)
     if same(got["resumed"], want, **tolerance(device)):
         return
+    mistake: str | None
     if same(got["loaded"], untrained(case), **tolerance(device)):
         mistake = "model_not_restored"
     elif got["optimizer_state"] == 0:
