@@ -5,7 +5,7 @@ A model, loss and SGD optimizer cannot travel, so each probe builds them here fr
 evidence: the parameters after every step, the returned values, the order of calls.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -48,9 +48,10 @@ def _record_calls(model: nn.Module, optimizer: torch.optim.Optimizer, events: li
 
         return wrapper
 
-    optimizer.zero_grad = logged("zero_grad", optimizer.zero_grad)
-    optimizer.step = logged("step", optimizer.step)
-    model.zero_grad = logged("zero_grad", model.zero_grad)
+    # Patched on these instances only, shadowing the class's methods: what mypy forbids by default.
+    optimizer.zero_grad = logged("zero_grad", optimizer.zero_grad)  # type: ignore[method-assign]
+    optimizer.step = logged("step", optimizer.step)  # type: ignore[method-assign]
+    model.zero_grad = logged("zero_grad", model.zero_grad)  # type: ignore[method-assign]
     model.register_forward_pre_hook(lambda module, args: events.append("forward"))
 
     def on_gradient(grad: torch.Tensor) -> None:
@@ -132,6 +133,7 @@ def probe_train_epoch(
         lambda _module, args: modes.append(all(m.training for m in model.modules()))
     )
     pairs = [(x.to(device), y.to(device)) for x, y in batches]
+    data: Iterable[Any]
     if loader == "dataloader":
         dataset = TensorDataset(torch.cat([x for x, _ in pairs]), torch.cat([y for _, y in pairs]))
         data = DataLoader(dataset, batch_size=len(pairs[0][0]), shuffle=False)

@@ -126,5 +126,10 @@ def probe_pad_collate(module: Any, sequences: list, labels: list) -> dict:
 def probe_pad_collate_loader(module: Any, sequences: list, labels: list, batch_size: int) -> dict:
     """Every batch of a DataLoader that uses pad_collate as its collate_fn."""
     data = [(seq, int(label)) for seq, label in zip(sequences, labels, strict=True)]
-    loader = DataLoader(data, batch_size=batch_size, collate_fn=get(module, "pad_collate"))
+    # Any sized, indexable sequence is a map-style dataset; torch's stubs ask for a Dataset.
+    loader: DataLoader[Any] = DataLoader(
+        data,  # type: ignore[arg-type]
+        batch_size=batch_size,
+        collate_fn=get(module, "pad_collate"),
+    )
     return {"batches": list(loader)}

@@ -139,12 +139,12 @@ def mutations(records: list) -> list[str]:
                 changed.append(f"{path} changed in place: its values were overwritten")
         else:
             if isinstance(node, dict):
-                now = list(node.items())
-                same = [a[0] == b[0] and a[1] is b[1] for a, b in zip(now, state, strict=False)]
+                items = list(node.items())
+                same = [a[0] == b[0] and a[1] is b[1] for a, b in zip(items, state, strict=False)]
             else:
-                now = list(node)
-                same = [a is b for a, b in zip(now, state, strict=False)]
-            if len(now) != len(state) or not all(same):
+                items = list(node)
+                same = [a is b for a, b in zip(items, state, strict=False)]
+            if len(items) != len(state) or not all(same):
                 changed.append(f"{path} was modified in place (its elements were replaced)")
     return changed
 
@@ -152,7 +152,7 @@ def mutations(records: list) -> list[str]:
 def probe_pick_device(module: Any) -> dict:
     """What pick_device returned, and whether this worker can use CUDA at all."""
     out = get(module, "pick_device")()
-    facts = {"kind": kind_of(out), "repr": repr(out)[:100], "device": None}
+    facts: dict[str, Any] = {"kind": kind_of(out), "repr": repr(out)[:100], "device": None}
     if isinstance(out, torch.device):
         facts["device"] = out.type
     elif isinstance(out, str):

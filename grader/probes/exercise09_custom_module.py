@@ -88,7 +88,10 @@ def probe_affine_structure(
 ) -> dict:
     """What a new Affine registers: parameters, state_dict keys, and its weight/bias attributes."""
     model = _make_affine(module, in_features, out_features, bias)
-    facts = {"is_module": isinstance(model, nn.Module), "initialized": _initialized(model)}
+    facts: dict[str, Any] = {
+        "is_module": isinstance(model, nn.Module),
+        "initialized": _initialized(model),
+    }
     if not facts["initialized"]:
         return facts
     facts["parameters"] = [

@@ -98,6 +98,8 @@ def build_predict_model(in_channels: int, num_classes: int, seed: int) -> nn.Seq
     )
     generator = torch.Generator().manual_seed(seed)
     batch_norm = model[1]
+    assert isinstance(batch_norm, nn.BatchNorm2d)  # built just above
+    assert batch_norm.running_mean is not None and batch_norm.running_var is not None
     with torch.no_grad():
         # Running statistics far from a batch's own make train-mode outputs visibly different.
         batch_norm.running_mean.copy_(torch.randn(4, generator=generator))

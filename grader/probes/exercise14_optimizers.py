@@ -111,7 +111,7 @@ def probe_sgd_step(
     net = build_step_net(seed).to(device)
     params = list(nn.Module.parameters(net))
     sgd_step = get(module, "sgd_step")
-    facts = {"trajectory": [], "after": [], "stopped": False}
+    facts: dict[str, Any] = {"trajectory": [], "after": [], "stopped": False}
     for x, y in step_batches(seed, steps):
         loss = step_loss(net, x.to(device), y.to(device))
         if not loss.requires_grad:
