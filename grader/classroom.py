@@ -319,11 +319,12 @@ def grade_class(
         """Store one graded student and mark them done (runs where the grading ran)."""
         if data is None or "class_error" in data:
             return
-        store(out, student, rows[student].folder, data, options.lang)
+        store(out, student, folders[student], data, options.lang)
         record(out, known, student, rows[student].digest)
 
     progress = classroom_dispatch.Progress(len(todo), echo, options.lang)
-    folders = {s: rows[s].folder for s in todo}
+    folder_of = {s.id: s.folder for s in found}
+    folders = {s: folder_of[s] for s in todo}
     try:
         graded = _dispatch(options, todo, folders, finish, progress) if todo else {}
     except classroom_dispatch.Interrupted:
@@ -343,7 +344,8 @@ def _reused(out: Path, row: Student, done: dict[str, str], lang: str) -> RunResu
     if done.get(row.id) != row.digest:
         return None
     run = previous(out, row.id)
-    if run is not None and not (student_dir(out, row.id) / "report.html").is_file():
+    missing_report = not (student_dir(out, row.id) / "report.html").is_file()
+    if run is not None and row.folder is not None and missing_report:
         store(out, row.id, row.folder, results.to_dict(run), lang)
     return run
 

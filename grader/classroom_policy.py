@@ -194,7 +194,7 @@ def grade_of(student: Student, result: ClassResult, policy: Policy) -> Grade:
             grade.scores[rule.exercise], grade.maxima[rule.exercise] = 0.0, 0.0
         elif rule.status:
             grade.scores[rule.exercise] = maximum if rule.status == "passed" else 0.0
-        else:
+        elif rule.points is not None:  # a rule has points or a status (checked when read)
             grade.scores[rule.exercise] = float(rule.points)
         grade.statuses[rule.exercise] = rule.status or "overridden"
         shown = rule.status or f"{rule.points:g}/{maximum:g}"

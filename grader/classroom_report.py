@@ -294,12 +294,13 @@ def class_context(result: ClassResult, lang: str = "en") -> dict[str, Any]:
     topics = quiz_topics(result, lang)
     quizzes = list(topics)
     graded = [s for s in result.students if s.run]
+    runs = [s.run for s in graded if s.run]  # the same students, narrowed for the type checker
     grades = [grade_of(s, result, result.policy) for s in graded]
     rows = [_heat_row(result, s, quizzes, lang) for s in result.students]
     percents = [100 * _fraction(g.total, g.maximum) for g in grades]
     sections = _diagnoses(result, lang)
     first = graded[0].run if graded else None
-    notes = sorted({clean(n, lang=lang) for s in graded for n in s.run.notes})
+    notes = sorted({clean(n, lang=lang) for run in runs for n in run.notes})
     return {
         "lang": lang if lang in catalog.LANGUAGES else "en",
         "t": lambda key, **values: say(key, lang, **values),
@@ -308,7 +309,7 @@ def class_context(result: ClassResult, lang: str = "en") -> dict[str, Any]:
         "errors": len(result.students) - len(graded),
         "mean": round(statistics.fmean(percents)) if percents else 0,
         "median": round(statistics.median(percents)) if percents else 0,
-        "all_passed": sum(1 for s in graded if s.run.passed),
+        "all_passed": sum(1 for run in runs if run.passed),
         "columns": [
             *(
                 {

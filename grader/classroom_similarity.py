@@ -47,8 +47,10 @@ class _Canonical(ast.NodeTransformer):
         node.annotation = None
         return node
 
-    def _body(self, node: ast.AST) -> ast.AST:
-        body = getattr(node, "body", [])
+    def _body(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module
+    ) -> ast.AST:
+        body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             if isinstance(body[0].value.value, str):
                 node.body = body[1:] or [ast.Pass()]
@@ -60,7 +62,10 @@ class _Canonical(ast.NodeTransformer):
         node.returns = None
         return self._body(node)
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:  # noqa: N802
+        node.name = self._name(node.name)
+        node.returns = None
+        return self._body(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:  # noqa: N802
         node.name = self._name(node.name)
