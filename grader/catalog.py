@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,6 +24,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CATALOG_FILE = PACKAGE_DIR / "catalog.toml"
 MESSAGES_FILE = PACKAGE_DIR / "messages.toml"
 LANGUAGES = ("en", "zh")
+_T = TypeVar("_T")
 _ID = re.compile(r"^exercise[1-9][0-9]*$")
 
 
@@ -171,7 +173,7 @@ def hint_problems(exercise: Exercise) -> list[str]:
     return found
 
 
-def _require(entry: dict, key: str, kind: type, where: str) -> object:
+def _require(entry: dict, key: str, kind: type[_T], where: str) -> _T:
     if key not in entry:
         raise CatalogError(f"{where}: missing field {key!r}")
     if not isinstance(entry[key], kind):

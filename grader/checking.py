@@ -37,7 +37,7 @@ def check(check_id: str, devices: str = "any") -> Callable:
         raise ValueError(f"devices must be one of {DEVICE_MODES}, got {devices!r}")
 
     def mark(fn: Callable) -> Callable:
-        fn.grader_check = CheckInfo(check_id, devices)
+        fn.grader_check = CheckInfo(check_id, devices)  # type: ignore[attr-defined]  # a function takes attributes; Callable cannot say so
         return fn
 
     return mark
@@ -100,7 +100,9 @@ def show(value: Any, limit: int = 400, values: int = 24) -> str:
     return (text[:cut] if cut > 0 else text[: limit - 5]) + ", ..."
 
 
-def difference(got: Any, want: Any, rtol: float = 1e-5, atol: float = 1e-6) -> tuple:
+def difference(
+    got: Any, want: Any, rtol: float = 1e-5, atol: float = 1e-6
+) -> tuple[str, Any, Any] | None:
     """Where `got` first differs from `want`: (path, got's part, want's part), or None.
 
     The path names the key or index, as code would reach it (`['fc.weight']`, `[2]`), so that
@@ -208,9 +210,9 @@ def expect_same(
     """Fail unless `got` equals `want`; name the mistake whose prediction `got` matches."""
     if same(got, want, rtol, atol):
         return
-    if callable(mistakes):  # predictions computed only when the answer is wrong
-        mistakes = mistakes()
-    mistake = which_mistake(got, mistakes or {}, rtol, atol)
+    # predictions computed only when the answer is wrong
+    predictions = mistakes() if callable(mistakes) else mistakes
+    mistake = which_mistake(got, predictions or {}, rtol, atol)
     path, got_part, want_part = difference(got, want, rtol, atol) or ("", got, want)
     if path:
         # Name the parameter, key or index that differs and show that part whole.

@@ -105,7 +105,7 @@ class DefaultToCheck(click.Group):
             self.add_command(getattr(importlib.import_module(module), attribute), name)
         return self.commands.get(name)
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+    def resolve_command(self, ctx: click.Context, args: list[str]):
         known = {*self.commands, *LAZY_COMMANDS}
         if args and args[0] not in known and (catalog.is_exercise_id(args[0]) or args[0] == "all"):
             return "check", self.commands["check"], args
@@ -393,4 +393,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

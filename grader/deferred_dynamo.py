@@ -89,5 +89,5 @@ def install() -> bool:
         stand_in.graph_break = graph_break  # type: ignore[attr-defined]
         stand_in.disable = disable  # type: ignore[attr-defined]
         sys.modules[NAME] = stand_in
-        torch._dynamo = stand_in  # type: ignore[attr-defined]
+        torch._dynamo = stand_in
         return True

@@ -200,7 +200,7 @@ def _binds(node: ast.stmt) -> set[str]:
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.stmt):
             found |= _binds(child)
-        elif isinstance(child, (ast.excepthandler, ast.match_case)):
+        elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
             found |= {n for s in child.body for n in _binds(s)}
         elif isinstance(child, ast.withitem) and child.optional_vars is not None:
             found |= {n.id for n in ast.walk(child.optional_vars) if isinstance(n, ast.Name)}
@@ -263,8 +263,8 @@ def assemble(cells: list[Cell], api: tuple[str, ...] = ()) -> Program:
         try:
             tree = _parse(clean.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            rest = [strip_ipython(c)[0] for c in cells[position + 1 :]]
-            return Program(_verbatim(stripped_cells + rest), _notes(stripped_all))
+            unread = [strip_ipython(c)[0] for c in cells[position + 1 :]]
+            return Program(_verbatim(stripped_cells + unread), _notes(stripped_all))
         lines = clean.text.split("\n")
         for node in tree.body:
             decorators = getattr(node, "decorator_list", [])
@@ -287,11 +287,11 @@ def assemble(cells: list[Cell], api: tuple[str, ...] = ()) -> Program:
     for index in keep:
         todo.extend(_uses(statements[index]))
     while todo:
-        index = latest.get(todo.pop())
-        if index is None or index in keep:
+        needed = latest.get(todo.pop())
+        if needed is None or needed in keep:
             continue
-        keep.add(index)
-        todo.extend(_uses(statements[index]))
+        keep.add(needed)
+        todo.extend(_uses(statements[needed]))
     kept = [statements[i] for i in sorted(keep)]
     # `from __future__` must open a module; cells may have run in any order: one line first.
     future = {

@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -151,8 +151,9 @@ class GraderPlugin:
         for item in items:
             # @given captures the settings in force when a module is first imported; a check
             # module imported earlier (another run in this process) must still use this run's.
-            if hasattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings"):
-                item.obj._hypothesis_internal_use_settings = profile
+            test: Any = getattr(item, "obj", None)
+            if hasattr(test, "_hypothesis_internal_use_settings"):
+                test._hypothesis_internal_use_settings = profile
             params = getattr(getattr(item, "callspec", None), "params", {})
             if params.get("device") == "cuda" and not self.session.cuda_available:
                 item.add_marker(pytest.mark.skip(reason="no CUDA device"))
@@ -166,7 +167,8 @@ class GraderPlugin:
 
     def _record(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo) -> None:
         info: CheckInfo | None = getattr(getattr(item, "obj", None), "grader_check", None)
-        module = item.module.__name__.rsplit(".", 1)[-1]
+        # Checks are test functions: the items this plugin records have a module.
+        module = cast(pytest.Function, item).module.__name__.rsplit(".", 1)[-1]
         params = getattr(getattr(item, "callspec", None), "params", {})
         device = params.get("device", info.devices if info else "any")
         check_id = info.id if info else item.name

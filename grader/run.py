@@ -123,29 +123,30 @@ def _precheck(
     path = notebook.learner_path(workspace, exercise.file)  # the .py, else a notebook
     facts = source.read(path, pristine=stub_path(exercise))
     title = catalog.pick(exercise.title, lang)
-    common = {"id": exercise.id, "title": title, "max_score": exercise.max_score}
-    if not facts.exists:
-        reason = catalog.message("reason_missing_file", lang, path=path)
+
+    def verdict(status: str, reason: str) -> ExerciseResult:
         return ExerciseResult(
-            status="not_started", reason=reason, hint=exercise.hint(1, lang), **common
+            id=exercise.id,
+            title=title,
+            max_score=exercise.max_score,
+            status=status,
+            reason=reason,
+            hint=exercise.hint(1, lang),
+        )
+
+    if not facts.exists:
+        return verdict(
+            "not_started", catalog.message("reason_missing_file", lang, path=path)
         ), facts
     if facts.unreadable:
-        reason = f"file: {facts.unreadable}"
-        return ExerciseResult(
-            status="error", reason=reason, hint=exercise.hint(1, lang), **common
-        ), facts
+        return verdict("error", f"file: {facts.unreadable}"), facts
     if facts.syntax_error:
-        reason = f"syntax: {facts.syntax_error}"
-        return ExerciseResult(
-            status="error", reason=reason, hint=exercise.hint(1, lang), **common
-        ), facts
+        return verdict("error", f"syntax: {facts.syntax_error}"), facts
     if facts.not_started(exercise.api):
         reason = ""
         if facts.unchanged & set(exercise.api):
             reason = catalog.message("not_started_unchanged", lang, file=path)
-        return ExerciseResult(
-            status="not_started", reason=reason, hint=exercise.hint(1, lang), **common
-        ), facts
+        return verdict("not_started", reason), facts
     return None, facts
 
 

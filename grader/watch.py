@@ -52,7 +52,7 @@ class Changes:
             return -1
 
     def _snapshot(self) -> dict[str, float]:
-        stamps = {}
+        stamps: dict[str, float] = {}
         for path in self.folder.glob("*.py"):
             try:
                 stamps[path.name] = path.stat().st_mtime_ns

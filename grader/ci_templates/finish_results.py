@@ -98,7 +98,7 @@ def main(argv: list[str]) -> int:
     if data is None:
         data = fallback(status, log)
     if work:
-        data = without_paths(data, work)
+        data = {key: without_paths(value, work) for key, value in data.items()}
     if missing:
         note = (
             "Not found in your submission (graded as not started): "
