@@ -105,6 +105,7 @@ def test_any_other_name_or_submodule_loads_the_real_module() -> None:
     assert out.strip() == "submodule ok"
 
 
+@pytest.mark.slow
 def test_module_scans_read_file_without_loading() -> None:
     out = run(
         """

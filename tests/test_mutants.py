@@ -131,6 +131,7 @@ def test_ids_survive_edits_elsewhere_in_the_reference():
     assert all(after[k] == v for k, v in before.items())
 
 
+@pytest.mark.slow
 def test_sample_is_deterministic_and_spread_over_exercises():
     every = mutation.mutants_of(catalog.exercises(), SOLUTIONS)
     first = mutants.sample(every, 28)
@@ -142,6 +143,7 @@ def test_sample_is_deterministic_and_spread_over_exercises():
     assert max(counts.values()) - min(counts.values()) <= 1
 
 
+@pytest.mark.slow
 def test_equivalents_name_generated_mutants_with_a_reason():
     path = catalog.PACKAGE_DIR / mutation.EQUIVALENTS_NAME
     listed = mutation.load_equivalents(path)
