@@ -46,15 +46,17 @@ def _own_memory_cgroup() -> Path:
 
 
 @pytest.fixture
-def limited() -> Iterator[Path]:
-    """A fresh memory cgroup limited to LIMIT_MIB, removed with whatever runs in it."""
+def limited(request) -> Iterator[Path]:
+    """A fresh memory cgroup limited to LIMIT_MIB (or the test's parameter), removed with
+    whatever runs in it."""
     why = _why_not()
     if why:
         pytest.skip(why)
+    limit_mib = getattr(request, "param", LIMIT_MIB)
     group = _own_memory_cgroup() / f"grade-test-{os.getpid()}-{time.monotonic_ns()}"
     try:
         group.mkdir()
-        (group / "memory.limit_in_bytes").write_text(str(LIMIT_MIB * 1024**2))
+        (group / "memory.limit_in_bytes").write_text(str(limit_mib * 1024**2))
     except OSError as exc:
         pytest.skip(f"cannot create a memory cgroup here: {exc}")
     try:
@@ -168,3 +170,48 @@ def test_a_small_container_keeps_one_worker_alive_at_a_time(monkeypatch) -> None
         limit = None if limit_mib is None else limit_mib * 1024**2
         monkeypatch.setattr(resources, "memory_limit", lambda limit=limit: limit)
         assert resources.exercises_at_once(16) == at_once, limit_mib
+
+
+def _bundle_root(tmp_path: Path) -> Path:
+    """A Gradescope layout holding the bundle and a submission of every reference."""
+    from test_ci_kit import build_bundle, gradescope_root
+
+    root = gradescope_root(tmp_path, build_bundle(tmp_path))
+    for file in (ROOT / "solutions").glob("exercise*.py"):
+        shutil.copy(file, root / "submission")
+    return root
+
+
+def test_a_grader_killed_in_the_bundle_leaves_results_naming_the_memory_setting(tmp_path) -> None:
+    from test_ci_kit import fake_grade, run_autograder
+
+    root = _bundle_root(tmp_path)
+    data = run_autograder(root, path=fake_grade(tmp_path / "bin", "kill -KILL $$"))
+    assert data["score"] == 0 and data["tests"] == []
+    assert "exit status 137" in data["output"] and "Container Specifications" in data["output"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("limited", [1536], indirect=True)
+def test_the_bundle_grades_the_references_in_the_recommended_1536_mib(limited, tmp_path) -> None:
+    root = _bundle_root(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADE_CHECKS", "GRADE_CATALOG")}
+    env.update(
+        AUTOGRADER_ROOT=str(root),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        GRADE_CHECK_OPTIONS="--device cpu",
+    )
+    inner = f'mount --bind "$0" {MEMORY} && exec "$@"'
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner, str(limited)]
+        + [str(root / "source" / "run_autograder")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=lambda: (limited / "cgroup.procs").write_text(str(os.getpid())),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["tests"] and {t["status"] for t in data["tests"]} == {"passed"}, data["output"]
+    assert "oom_kill 0" in (limited / "memory.oom_control").read_text()
