@@ -75,6 +75,13 @@ def run_in_jobs(
         except OSError:
             pass  # the job died at once: its item is reported when its channel closes
 
+    # Imported once here, torch is shared by every forked job (copy-on-write) instead of imported
+    # and held by each; frozen, the objects so far are never written by the jobs' collections.
+    import gc
+
+    import torch  # noqa: F401
+
+    gc.freeze()
     for _ in range(min(jobs, len(queue))):
         launch()
     while selector.get_map():
