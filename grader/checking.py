@@ -179,7 +179,8 @@ def same(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
     if type(a) is dict:
         return a.keys() == b.keys() and all(same(a[k], b[k], rtol, atol) for k in a)
     if type(a) is float:
-        return abs(a - b) <= atol + rtol * abs(b) or (a != a and b != b)
+        # a == b first: inf - inf is NaN, so infinities are equal only by ==.
+        return a == b or abs(a - b) <= atol + rtol * abs(b) or (a != a and b != b)
     return a == b
 
 

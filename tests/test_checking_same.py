@@ -104,13 +104,9 @@ def test_infinite_tensors_are_the_same_as_themselves() -> None:
     assert not same(torch.tensor([math.inf]), torch.tensor([-math.inf]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: checking.same(inf, inf) is False for Python floats (inf - inf is NaN); "
-    "tensors get it right. Reported to the owner of checking.py; remove this mark with the fix.",
-)
 def test_an_infinite_python_float_is_the_same_as_itself() -> None:
-    assert same(math.inf, math.inf)
+    assert same(math.inf, math.inf) and same(-math.inf, -math.inf)
+    assert not same(math.inf, -math.inf)
 
 
 @pytest.mark.parametrize(
