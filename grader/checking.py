@@ -179,8 +179,10 @@ def same(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
     if type(a) is dict:
         return a.keys() == b.keys() and all(same(a[k], b[k], rtol, atol) for k in a)
     if type(a) is float:
-        # a == b first: inf - inf is NaN, so infinities are equal only by ==.
-        return a == b or abs(a - b) <= atol + rtol * abs(b) or (a != a and b != b)
+        if a == b or (a != a and b != b):  # equal (infinities too), or both NaN
+            return True
+        # An infinity would make the tolerance infinite: infinities are equal only by ==.
+        return abs(b) != float("inf") and abs(a - b) <= atol + rtol * abs(b)
     return a == b
 
 
