@@ -41,7 +41,7 @@ def exercise_names() -> set[str]:
     return files | {f.removesuffix(".py") + ".ipynb" for f in files}
 
 
-def _entries(folder: Path) -> list[os.DirEntry]:
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
     with os.scandir(folder) as found:
         return [e for e in found if not e.name.startswith(".") and e.name not in IGNORED]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from grader import nofollow, results
 from grader.results import ExerciseResult, RunResult
@@ -23,7 +24,7 @@ def state_dir(workspace: Path) -> Path:
     return path
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(nofollow.read_text(path, 16 * 1024 * 1024))
     except (OSError, ValueError):

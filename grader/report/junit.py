@@ -31,7 +31,7 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _suite(root: ET.Element, exercise: ExerciseResult, run: RunResult, lang: str) -> dict:
+def _suite(root: ET.Element, exercise: ExerciseResult, run: RunResult, lang: str) -> dict[str, int]:
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     suite = _element(root, "testsuite", name=exercise.id)
     properties = _element(suite, "properties")

@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -181,7 +182,7 @@ class Cgroups:
                     time.sleep(0.01)
 
 
-def enter(config: dict) -> None:
+def enter(config: dict[str, Any]) -> None:
     """In the worker: namespaces, the allowlist root, then no privilege; returns in the server.
 
     The learner's files were copied into `config["tmpdir"]` on the host; they are carried into

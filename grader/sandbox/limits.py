@@ -7,6 +7,7 @@ import resource
 import signal
 import sys
 from dataclasses import asdict, dataclass
+from typing import Any
 
 KEEP_ENV = (
     "PATH",
@@ -41,7 +42,7 @@ class Limits:
             if not value > 0:
                 raise ValueError(f"limit {name} must be positive, got {value!r}")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Plain data, for the worker's config."""
         return asdict(self)
 
@@ -74,7 +75,7 @@ def redirect_output(path: str) -> None:
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
 
 
-def enter(config: dict) -> None:
+def enter(config: dict[str, Any]) -> None:
     """Apply the limits and isolation in `config` to this (the worker) process."""
     from grader.sandbox import isolation
 

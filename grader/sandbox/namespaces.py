@@ -24,6 +24,7 @@ import ctypes.util
 import os
 import signal
 import struct
+from collections.abc import Callable
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -101,7 +102,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(SETUP_FAILED)
 
 
-def spawn_tree(setup, drop, channel_fd: int) -> None:
+def spawn_tree(setup: Callable[[], object], drop: Callable[[], None], channel_fd: int) -> None:
     """Fork init and the server; only the server returns (after `setup` and `drop` ran).
 
     `setup()` runs in init, as namespace root (builds the root); `drop()` in the server, which
