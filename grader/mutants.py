@@ -23,6 +23,7 @@ import difflib
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 REMOVABLE_CALLS = ("zero_grad", "detach", "cpu", "eval", "train")
 ORDER_CALLS = ("backward", "step", "zero_grad")
@@ -62,7 +63,9 @@ DECLARATIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
 
 # An edit: given the copy of the targeted node, what takes its place (a node, a list of
 # statements, or SWAP_NEXT for "this statement and the next one trade places").
-Edit = Callable[[ast.AST], object]
+# The node is typed Any: each operator knows the kind of node it was found at, and a Callable
+# type cannot say "the same kind as the node it was made for".
+Edit = Callable[[Any], object]
 SWAP_NEXT = object()
 
 
@@ -91,6 +94,10 @@ def _receiver(node: ast.Call) -> ast.expr:
     return node.func.value
 
 
+def _constant(value: int) -> Edit:
+    return lambda n: ast.Constant(value)
+
+
 def _renamed(name: str) -> Edit:
     def edit(node: ast.AST) -> ast.AST:
         node.func.attr = name  # type: ignore[attr-defined]
@@ -106,7 +113,7 @@ def _torch_operators(node: ast.AST) -> Iterator[tuple[str, str, Edit]]:
         yield "remove_call", f"drop .{method}()", _receiver
     if method == "permute" and isinstance(node, ast.Call) and node.args:
 
-        def as_reshape(n: ast.AST) -> ast.AST:
+        def as_reshape(n: ast.Call) -> ast.AST:
             # The classic: reshape to the permuted sizes instead of moving the axes.
             receiver = ast.unparse(_receiver(n))
             sizes = ", ".join(f"{receiver}.shape[{ast.unparse(a)}]" for a in n.args)
@@ -190,29 +197,29 @@ def _classic_operators(node: ast.AST, chained: bool) -> Iterator[tuple[str, str,
         yield "drop_chain_call", f"drop .{node.func.attr}() from the chain", _receiver
     if isinstance(node, ast.Constant) and type(node.value) is int:
         for other in (node.value + 1, node.value - 1):
-            yield "nudge_integer", f"{node.value} -> {other}", lambda n, o=other: ast.Constant(o)
+            yield "nudge_integer", f"{node.value} -> {other}", _constant(other)
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
         flipped = not node.value
         yield "flip_boolean", f"{node.value} -> {flipped}", lambda n: ast.Constant(flipped)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         yield "flip_boolean", "drop `not`", lambda n: n.operand
     if isinstance(node, ast.BoolOp):
-        other = ast.Or if isinstance(node.op, ast.And) else ast.And
+        other_op = ast.Or if isinstance(node.op, ast.And) else ast.And
         yield (
             "flip_boolean",
-            f"{type(node.op).__name__.lower()} -> {other.__name__.lower()}",
-            (lambda n: ast.BoolOp(op=other(), values=n.values)),
+            f"{type(node.op).__name__.lower()} -> {other_op.__name__.lower()}",
+            (lambda n: ast.BoolOp(op=other_op(), values=n.values)),
         )
     if isinstance(node, ast.Compare):
         for index, op in enumerate(node.ops):
-            flipped = COMPARISON_FLIPS.get(type(op))
-            if flipped is not None:
+            flipped_op = COMPARISON_FLIPS.get(type(op))
+            if flipped_op is not None:
 
-                def flip(n: ast.AST, index: int = index, flipped: type = flipped) -> ast.AST:
+                def flip(n: ast.AST, index: int = index, flipped: type = flipped_op) -> ast.AST:
                     n.ops[index] = flipped()  # type: ignore[attr-defined]
                     return n
 
-                yield "flip_comparison", f"{type(op).__name__} -> {flipped.__name__}", flip
+                yield "flip_comparison", f"{type(op).__name__} -> {flipped_op.__name__}", flip
     if isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in ARITHMETIC_SWAPS:
         swapped = ARITHMETIC_SWAPS[type(node.op)]
 

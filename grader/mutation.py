@@ -161,7 +161,7 @@ def _grade_all(
 
     if jobs > 1 and len(items) > 1:
         return run_in_jobs(items, work, jobs, on_done)
-    done = {}
+    done: dict[str, dict | None] = {}
     for item in items:
         done[item] = work(item)
         on_done(item, done[item])

@@ -100,12 +100,10 @@ def _quota() -> float | None:
         if name.split(",")[0] not in own:
             continue
         for folder in _candidates(CGROUP_ROOT / name, own[name.split(",")[0]]):
-            quota, period = (
-                _read_int(folder / "cpu.cfs_quota_us"),
-                _read_int(folder / "cpu.cfs_period_us"),
-            )
-            if quota is not None and quota > 0 and period:
-                found.append(quota / period)
+            quota_us = _read_int(folder / "cpu.cfs_quota_us")
+            period_us = _read_int(folder / "cpu.cfs_period_us")
+            if quota_us is not None and quota_us > 0 and period_us:
+                found.append(quota_us / period_us)
     return min(found, default=None)
 
 

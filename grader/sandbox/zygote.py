@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import cast
 
 from grader.sandbox import isolation
 
@@ -45,7 +46,7 @@ def _serve(primary: socket.socket) -> None:
     channels.register(primary, selectors.EVENT_READ)
     while True:
         for key, _ in channels.select():
-            control = key.fileobj
+            control = cast(socket.socket, key.fileobj)  # only sockets are registered
             try:
                 data, fds, _, _ = socket.recv_fds(control, _REQUEST_LIMIT, 1)
             except OSError:
@@ -214,7 +215,7 @@ class Zygote:
         )
         env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
         package_root = str(Path(__file__).resolve().parents[2])
-        self._process = subprocess.Popen(
+        self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
             [
                 sys.executable,
                 "-I",
