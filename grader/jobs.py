@@ -14,7 +14,7 @@ import socket
 from collections.abc import Callable
 from typing import cast
 
-from grader.sandbox import codec, zygote
+from grader.sandbox import codec, isolation, zygote
 
 Work = Callable[[str], dict]
 
@@ -35,11 +35,13 @@ def _job(channel: socket.socket, server_channel: socket.socket, work: Work) -> N
 def _start(work: Work) -> tuple[int, socket.socket]:
     server_channel = zygote.get().attach()
     ours, theirs = socket.socketpair()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         status = 0
         try:
             ours.close()
+            isolation.die_with_parent(parent)  # a killed grader leaves no job grading on
             _job(theirs, server_channel, work)
         except BaseException:  # noqa: BLE001 - a job ends through os._exit only
             status = 1
