@@ -146,7 +146,7 @@ def _grader_parts(root: str) -> None:
             _bind_readonly(str(source), f"{target}/{name}")
 
 
-def _scratch(root: str, path: str, size: str, uid: int) -> None:
+def _scratch(root: str, path: str, size: str) -> None:
     target = root + path
     os.makedirs(target, exist_ok=True)
     _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
@@ -170,8 +170,9 @@ def build(the_plan: Plan, root: str, workdir: str, files: dict[str, bytes], uid:
                 "tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000"
             )
     for path, size in SCRATCH:
-        _scratch(root, path, size, uid)
-    os.symlink("/run/lock", root + "/var/lock") if not os.path.lexists(root + "/var/lock") else None
+        _scratch(root, path, size)
+    if not os.path.lexists(root + "/var/lock"):
+        os.symlink("/run/lock", root + "/var/lock")
     os.makedirs(root + "/proc", exist_ok=True)
     for name, target in (
         ("fd", "/proc/self/fd"),
