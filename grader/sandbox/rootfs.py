@@ -107,6 +107,9 @@ def plan(hide: list[str], cuda: bool) -> Plan:
         if entry and not _inside(project, os.path.realpath(entry)):
             wanted.append(os.path.realpath(entry))
     kept: list[str] = []
+    # Never a folder that holds scratch space (`/`, `/tmp`, `/run`): the host's would show.
+    scratch = [path for path, _ in SCRATCH]
+    wanted = [p for p in wanted if not any(_inside(s, p) for s in scratch)]
     for path in sorted({p for p in wanted if p and os.path.lexists(p)}, key=len):
         if not any(_inside(path, done) for done in kept):
             kept.append(path)
@@ -159,6 +162,10 @@ def build(the_plan: Plan, root: str, workdir: str, files: dict[str, bytes], uid:
     owned by `uid`: the worker's only copy of the learner's code.
     """
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    # Scratch first: Python itself may live under /tmp (a checkout's venv there), and its
+    # bind must lie on top of the private /tmp, not under it.
+    for path, size in SCRATCH:
+        _scratch(root, path, size)
     for path in the_plan.binds:
         _bind_readonly(path, root + path)
     for link, target in the_plan.symlinks.items():
@@ -169,8 +176,6 @@ def build(the_plan: Plan, root: str, workdir: str, files: dict[str, bytes], uid:
             _mount(
                 "tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000"
             )
-    for path, size in SCRATCH:
-        _scratch(root, path, size)
     if not os.path.lexists(root + "/var/lock"):
         os.symlink("/run/lock", root + "/var/lock")
     os.makedirs(root + "/proc", exist_ok=True)
