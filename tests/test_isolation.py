@@ -282,3 +282,14 @@ def test_a_student_whose_files_link_to_a_classmates_gets_no_grade_of_theirs(
         assert "symlink" in copied.reason
     assert (alice / ".grade" / "last-run.json").read_text() == '{"alice": true}'
     assert (student_dir(out, "alice") / "results.json").is_file()
+
+
+def test_allowlist_never_binds_a_folder_that_holds_scratch_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venv = tmp_path / "checkout" / ".venv"
+    venv.mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", ["/", "/tmp", "/run", str(venv)])
+    binds = rootfs.plan([], cuda=False).binds
+    assert not {"/", "/tmp", "/run", "/var", "/dev"} & set(binds)
+    assert str(venv) in binds  # a Python under /tmp is bound on top of the private /tmp
