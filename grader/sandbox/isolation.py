@@ -214,7 +214,6 @@ def enter(config: dict[str, Any]) -> None:
     namespaces.spawn_tree(
         setup=lambda: rootfs.build(the_plan, host_dir, workdir, files, uid),
         drop=(lambda: namespaces.drop_to(uid)) if as_root else namespaces.drop_nested,
-        channel_fd=config["channel_fd"],
     )
     os.environ.update(HOME=workdir, TMPDIR=workdir)
 

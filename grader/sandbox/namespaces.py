@@ -102,7 +102,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(SETUP_FAILED)
 
 
-def spawn_tree(setup: Callable[[], object], drop: Callable[[], None], channel_fd: int) -> None:
+def spawn_tree(setup: Callable[[], object], drop: Callable[[], None]) -> None:
     """Fork init and the server; only the server returns (after `setup` and `drop` ran).
 
     `setup()` runs in init, as namespace root (builds the root); `drop()` in the server, which

@@ -133,7 +133,6 @@ def main(fd: int, config: dict) -> None:
         os.closerange(fd + 1, 1 << 16)
         sock = socket.socket(fileno=fd)
         probes = load_probes(config)
-        config["channel_fd"] = fd
         limits.enter(config)
         serve(sock, config, probes)
     except BaseException:  # noqa: BLE001 - the worker must end through os._exit only
