@@ -3,19 +3,31 @@
 A check receives plain data from the learner's worker and judges it here, in the trusted
 process. Comparisons insist on exact types first, so a tensor subclass or an object with a
 lying `__eq__` can never pass: it cannot even cross the wire (see `sandbox.codec`).
+
+Every learner-facing word of a check is data: `say = messages(__name__)` reads the module's
+sibling `<module>.toml` (one table per key, with `en` and `zh`), and `say(key, **fields)` is
+the message, in every language at once. `fail(say(...), expected=X, got=Y)` leaves the
+"expected:" / "got:" lines to the grader, which writes them from `show()` with labels in the
+learner's language. See docs/authoring.md.
 """
 
 from __future__ import annotations
 
+import string
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
+import tomllib
 import torch
 
 from grader.sandbox.proxy import LearnerRaised, Opaque
 
+LANGUAGES = ("en", "zh")
 DEVICE_MODES = ("any", "all", "emulated", "source")
 
 
@@ -43,29 +55,210 @@ def check(check_id: str, devices: str = "any") -> Callable:
     return mark
 
 
+class MessageError(LookupError):
+    """A check's message data is wrong: a key, a field or a language is missing (names the file)."""
+
+
+_FORMATTER = string.Formatter()
+FieldValue = str | int | float
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields a message text asks for."""
+    return {name for _, name, _, _ in _FORMATTER.parse(text) if name}
+
+
+@dataclass(frozen=True)
+class MessageFile:
+    """One `<module>.toml`: for each key, the text in every language."""
+
+    path: Path
+    entries: Mapping[str, Mapping[str, str]]
+
+    def text(self, key: str, lang: str, fields: Mapping[str, Any]) -> str:
+        """The message `key` in `lang` (English where `lang` is unknown), fields filled in."""
+        entry = self.entries.get(key)
+        if entry is None:
+            raise MessageError(f"message {key!r} is not in {self.path}")
+        worded = {
+            name: value.render(lang) if isinstance(value, Message) else value
+            for name, value in fields.items()
+        }
+        return entry.get(lang, entry["en"]).format_map(worded)
+
+
+@cache
+def load_messages(path: Path) -> MessageFile:
+    """A message file, checked: each key has a text per language, with the same placeholders."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MessageError(f"no message file {path} (a check module's words live there)") from None
+    entries: dict[str, dict[str, str]] = {}
+    for key, entry in data.items():
+        where = f"{path}: [{key}]"
+        if not isinstance(entry, dict) or set(entry) != set(LANGUAGES):
+            raise MessageError(f"{where} must have exactly the texts {LANGUAGES}")
+        if not all(isinstance(text, str) and text for text in entry.values()):
+            raise MessageError(f"{where}: every text is a non-empty string")
+        asked = {lang: placeholders(text) for lang, text in entry.items()}
+        if len({frozenset(names) for names in asked.values()}) != 1:
+            raise MessageError(f"{where}: the languages use different placeholders {asked}")
+        entries[key] = dict(entry)
+    return MessageFile(path, entries)
+
+
+class Message(str):
+    """A check's message: it reads as its English text, and `render(lang)` gives any language.
+
+    Made by `say(key, **fields)`; usable wherever a message str is. Fields are plain data
+    (str, int, float: `show(x)` for a tensor) or other Messages, worded in the same language.
+    """
+
+    file: MessageFile
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, file: MessageFile, key: str, fields: Mapping[str, Any]) -> Message:
+        entry = file.entries.get(key)
+        if entry is None:
+            raise MessageError(f"message {key!r} is not in {file.path}")
+        for name, value in fields.items():
+            if not isinstance(value, (str, int, float)):  # Message is a str; bool an int
+                raise MessageError(
+                    f"message {key!r} of {file.path}: field {name!r} is a {type(value).__name__};"
+                    " pass plain str/int/float (show(x) for a tensor)"
+                )
+        asked = placeholders(entry["en"])
+        if asked != set(fields):
+            raise MessageError(
+                f"message {key!r} of {file.path} takes the fields {sorted(asked)},"
+                f" not {sorted(fields)}"
+            )
+        self = super().__new__(cls, file.text(key, "en", fields))
+        self.file, self.key, self.fields = file, key, dict(fields)
+        return self
+
+    def render(self, lang: str) -> str:
+        """The text in `lang`."""
+        return self.file.text(self.key, lang, self.fields)
+
+    def texts(self) -> dict[str, str]:
+        """The text in every language, as results store it for `grade report --lang`."""
+        return {lang: self.render(lang) for lang in LANGUAGES}
+
+    def __reduce__(self) -> tuple:
+        return (_message_again, (str(self.file.path), self.key, self.fields))
+
+
+def _message_again(path: str, key: str, fields: dict[str, Any]) -> Message:
+    return Message(load_messages(Path(path)), key, fields)
+
+
+class Say:
+    """`say(key, **fields)`: the message `key` of one module's message file (see `messages`)."""
+
+    def __init__(self, file: MessageFile) -> None:
+        self.file = file
+
+    def __call__(self, key: str, /, **fields: FieldValue | Message) -> Message:
+        return Message(self.file, key, fields)
+
+    @property
+    def keys(self) -> set[str]:
+        """The keys of the message file."""
+        return set(self.file.entries)
+
+
+def message_file(module: str) -> Path:
+    """The message file of a module, given its `__name__` (imported) or its `__file__`."""
+    if module.endswith(".py"):
+        return Path(module).with_suffix(".toml")
+    loaded = sys.modules.get(module)
+    where = getattr(loaded, "__file__", None)
+    if where is None:
+        raise MessageError(f"module {module!r} is not imported from a file: pass its __file__")
+    return Path(where).with_suffix(".toml")
+
+
+def messages(module: str) -> Say:
+    """`say` for a check module: `say = messages(__name__)` at its top.
+
+    The words live next to the module, in the same stem with `.toml` (a private checks
+    folder's modules too): one table per key, `en` and `zh` texts with the same `{fields}`.
+    A missing file or a malformed table fails here, at import; a missing key at its first use.
+    """
+    return Say(load_messages(message_file(module)))
+
+
+say = messages(__file__)  # the checking module's own words, grader/checking.toml
+
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
+
+
 class CheckFailure(AssertionError):
-    """A learner's answer is wrong: what was expected, what came back, and which mistake it is."""
+    """A learner's answer is wrong: what was expected, what came back, and which mistake it is.
+
+    `expected` / `got` (when given) are shown by the grader under the message, each on its own
+    labelled line, written with `show()`; a Message or Code value is shown as its text.
+    """
 
     def __init__(
         self,
         message: str,
         *,
-        expected: Any = None,
-        got: Any = None,
+        expected: Any = ABSENT,
+        got: Any = ABSENT,
         mistake: str | None = None,
         example: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
         self.message = message
         self.expected = expected
         self.got = got
         self.mistake = mistake
         self.example = dict(example) if example else None
+        super().__init__(self.said())
+
+    def said(self) -> str:
+        """The message with its expected/got lines: a Message when the check's words are data.
+
+        A plain-str message (a module not yet on `say`) is returned as it is, since such
+        modules still write their "expected:" / "got:" lines by hand.
+        """
+        if not isinstance(self.message, Message):
+            return self.message
+        shown = {
+            name: value if isinstance(value, Message) else show(value, 2000, 100)
+            for name, value in (("expected", self.expected), ("got", self.got))
+            if value is not ABSENT
+        }
+        if not shown:
+            return self.message
+        key = "with_" + "_".join(shown)
+        return say(key, message=self.message, **shown)
 
 
 def fail(message: str, **details: Any) -> NoReturn:
     """Raise a CheckFailure (see its arguments)."""
     raise CheckFailure(message, **details)
+
+
+class Code(str):
+    """Text shown as code (an example value, an expected type), without the quotes of a str's repr."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def tolerance(device: str, *, convolution: bool = False) -> tuple[float, float]:
+    """(rtol, atol) for float results computed on `device` against a CPU reference.
+
+    Accelerators reorder sums (and may use TF32 for matrix products); `convolution=True` is
+    for results through convolutions and deep stacks of layers, looser on every device.
+    """
+    if convolution:
+        return (1e-4, 1e-5) if device == "cpu" else (2e-3, 2e-3)
+    return (1e-5, 1e-6) if device == "cpu" else (1e-3, 1e-5)
 
 
 def show(value: Any, limit: int = 400, values: int = 24) -> str:
@@ -145,9 +338,9 @@ def expect_type(got: Any, kind: type, what: str, example: Mapping | None = None)
             else ("numpy.ndarray" if kind is np.ndarray else kind.__name__)
         )
         fail(
-            f"{what} should be a {wanted}, but it returned {type_name(got)}: {show(got, 120)}",
-            expected=wanted,
-            got=type_name(got),
+            say("wrong_type", what=what, wanted=wanted, kind=type_name(got)),
+            expected=Code(wanted),
+            got=got,
             example=example,
         )
     return got
@@ -219,47 +412,44 @@ def expect_same(
     path, got_part, want_part = difference(got, want, rtol, atol) or ("", got, want)
     if path:
         # Name the parameter, key or index that differs and show that part whole.
-        part = f"{what}{path}"
-        fail(
-            f"{what}: {part} differs ({_detail(got_part, want_part)}).\n"
-            f"  expected: {show(want_part, 2000, 100)}\n"
-            f"  got:      {show(got_part, 2000, 100)}",
-            expected=want,
-            got=got,
-            mistake=mistake,
-            example=example,
+        message = say(
+            "differs_at", what=what, part=f"{what}{path}", detail=detail(got_part, want_part)
         )
-    fail(
-        f"{what}: {_detail(got, want)}.\n  expected: {show(want)}\n  got:      {show(got)}",
-        expected=want,
-        got=got,
-        mistake=mistake,
-        example=example,
-    )
+    else:
+        message = say("differs", what=what, detail=detail(got, want))
+    fail(message, expected=want_part, got=got_part, mistake=mistake, example=example)
 
 
-def _detail(got: Any, want: Any) -> str:
+def detail(got: Any, want: Any) -> Message:
     """How two unequal values differ, in a few words."""
     if type(got) is not type(want):
-        return f"returned a {type_name(got)}, expected a {type_name(want)}"
+        return say("detail_type", got=type_name(got), want=type_name(want))
     if type(got) is torch.Tensor and got.shape != want.shape:
-        return f"shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+        return say("detail_shape", got=str(tuple(got.shape)), want=str(tuple(want.shape)))
     if type(got) is torch.Tensor and got.dtype != want.dtype:
-        return f"dtype {got.dtype}, expected {want.dtype}"
+        return say("detail_dtype", got=str(got.dtype), want=str(want.dtype))
     if type(got) is dict and got.keys() != want.keys():
         missing, extra = (
             sorted(want.keys() - got.keys(), key=str),
             sorted(got.keys() - want.keys(), key=str),
         )
-        return f"missing keys {missing}, unexpected keys {extra}"
+        return say("detail_keys", missing=str(missing), extra=str(extra))
     if type(got) in (list, tuple) and len(got) != len(want):
-        return f"{len(got)} {plural(len(got), 'item')}, expected {len(want)}"
-    return "values differ"
+        key = "detail_length_one" if len(got) == 1 else "detail_length"
+        return say(key, got=len(got), want=len(want))
+    return say("detail_values")
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     """`word` or its plural (`words`, default word + "s") as `count` asks: "1 sample", "2 samples"."""
     return word if count == 1 else (words or word + "s")
+
+
+def raised(error: LearnerRaised) -> Message:
+    """What a learner's exception said, in the learner's language: type, message and line."""
+    if error.line:
+        return say("raised_at_line", error=error.type_name, text=error.message, line=error.line)
+    return say("raised", error=error.type_name, text=error.message)
 
 
 def probe_naming_errors(
@@ -268,17 +458,13 @@ def probe_naming_errors(
     """The probe's answer, or a failure naming the mistake that the learner's exception reveals.
 
     `known_errors` maps a text of an exception message (e.g. a dtype error that only one
-    misconception raises) to that mistake's id; any other exception propagates.
+    misconception raises), or an exception type name (`"ValueError"`, matched with `is_a`), to
+    that mistake's id; any other exception propagates (the grader reports it as it is).
     """
     try:
         return learner.probe(probe, **kwargs)
-    except LearnerRaised as raised:
+    except LearnerRaised as error:
         for text, mistake in known_errors.items():
-            if text in raised.message:
-                where = f" (line {raised.line})" if raised.line else ""
-                fail(
-                    f"your code raised {raised.type_name}: {raised.message}{where}",
-                    mistake=mistake,
-                    example=example,
-                )
+            if text in error.message or (text.isidentifier() and error.is_a(text)):
+                fail(raised(error), mistake=mistake, example=example)
         raise

@@ -13,7 +13,7 @@ def test_the_parameter_that_differs_is_named_and_shown_whole() -> None:
     got = {"fc.weight": torch.zeros(3, 4), "fc.bias": torch.tensor([0.0, 1.5, 0.0])}
     with pytest.raises(CheckFailure) as failure:
         expect_same(got, want, "state")
-    message = failure.value.message
+    message = str(failure.value)
     assert "state['fc.bias'] differs (values differ)" in message
     assert "got:      tensor([0.0, 1.5, 0.0], shape=(3,), dtype=float32)" in message
     assert "fc.weight" not in message
@@ -26,7 +26,7 @@ def test_an_index_in_a_list_of_tensors_is_named() -> None:
     assert path == "[1]" and mine is got[1] and theirs is want[1]
     with pytest.raises(CheckFailure) as failure:
         expect_same(got, want, "to_device(obj)")
-    assert "59.0" in failure.value.message and "60.0" in failure.value.message  # shown whole
+    assert "59.0" in str(failure.value) and "60.0" in str(failure.value)  # shown whole
 
 
 def test_keys_and_lengths_that_differ_are_said_in_words() -> None:
