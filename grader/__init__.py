@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext grader` in Jupyter or Colab registers `%grade exercise3`."""
-    from grader.notebook_kernel import load_ipython_extension as load
+    from grader.notebook.kernel import load_ipython_extension as load
 
     load(ipython)
 
@@ -19,6 +19,6 @@ def check(*exercise_ids: str, **options: Any) -> Any:
 
     Imported lazily, so that `import grader` stays as light as it was for everything else.
     """
-    from grader.notebook_kernel import check as grade_cells_run
+    from grader.notebook.kernel import check as grade_cells_run
 
     return grade_cells_run(*exercise_ids, **options)

@@ -71,7 +71,7 @@ def reset(
     """
     target = notebook.learner_path(Path(workspace), exercise.file)
     if notebook.is_notebook(target):  # a notebook workspace gets its notebook back, not a .py
-        from grader.notebook_init import notebook_text
+        from grader.notebook.convert import notebook_text
 
         pristine = notebook_text(exercise, lang).encode("utf-8")
         untouched = {notebook_text(exercise, other).encode("utf-8") for other in catalog.LANGUAGES}

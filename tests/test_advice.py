@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, verify
+from grader import catalog
+from grader.instructor import verify
 
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SIBLINGS = sorted(SUBMISSIONS.glob("exercise*/alt_advice_*.py"))

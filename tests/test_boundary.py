@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader import cli
+from grader.cli import common as cli
 from grader.results import CheckResult, ExerciseResult, RunResult
 from grader.sandbox import codec, worker
 from grader.sandbox.proxy import ImportFailed, LearnerRaised, Opaque, explain_status, lift
@@ -85,10 +85,10 @@ def test_exit_status_tells_a_grader_fault_from_a_failure() -> None:
 def test_an_exception_in_the_grader_exits_3_and_says_it_is_the_graders(tmp_path: Path) -> None:
     (tmp_path / "exercise01_squeeze.py").write_text("def add_batch_dim(x):\n    return x\n")
     program = (
-        "import grader.run\n"
+        "import grader.engine.run\n"
         "def broken(options):\n"
         "    raise RuntimeError('a bug in the grader')\n"
-        "grader.run.grade = broken\n"
+        "grader.engine.run.grade = broken\n"
         "from grader.cli import main\n"
         "main()\n"
     )
@@ -148,7 +148,7 @@ def test_a_class_with_a_hostile_student_grades_everyone_and_leaves_no_folder(
     # Processes left behind are checked per run by test_sandbox (garbage_frame_at_import);
     # on a shared machine a class run's own cannot be told apart from others' by /proc.
     from grader import catalog
-    from grader.classroom import ClassOptions, grade_class
+    from grader.classroom.grading import ClassOptions, grade_class
     from grader.sandbox.limits import Limits
 
     submissions = tmp_path / "class"

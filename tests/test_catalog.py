@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
+from grader.engine.run import RunOptions, grade
 from grader.results import ExerciseResult
-from grader.run import RunOptions, grade
 
 try:
     import tomllib

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader import catalog
-from grader.instructor_commands import init_ci
+from grader.cli.instructor import init_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -169,7 +169,7 @@ def test_bundle_has_the_scripts_the_grader_and_every_exercise(tmp_path: Path) ->
     for script in ("setup.sh", "run_autograder"):
         assert modes[script] & stat.S_IXUSR, f"{script} must be executable"
     assert {"grader-src/pyproject.toml", "grader-src/grader/catalog.toml"} <= names
-    assert "grader-src/grader/cli.py" in names and "checks/catalog.toml" not in names
+    assert "grader-src/grader/cli/app.py" in names and "checks/catalog.toml" not in names
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert listed == [e.file for e in catalog.exercises()]
     assert "apt-get install" in setup and "python3-pip" in setup and "python3-venv" in setup
@@ -203,7 +203,7 @@ def test_bundled_grader_builds_with_its_data_files(tmp_path: Path) -> None:
             ROOT / "grader" / "catalog.toml",
             ROOT / "grader" / "messages.toml",
             ROOT / "grader" / "checks" / "pytest.ini",
-            ROOT / "grader" / "ci_templates" / "run_autograder",
+            ROOT / "grader" / "instructor" / "ci_templates" / "run_autograder",
             ROOT / "grader" / "stubs" / "exercise01_squeeze.py",
         ]
     }

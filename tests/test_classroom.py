@@ -16,12 +16,13 @@ import pytest
 from classroom_fixtures import EX1, EXPECTED1, INJECTED, MARKUP, ROOT, STUDENTS, build_class
 from click.testing import CliRunner
 
-from grader import catalog, classroom
-from grader.classroom import ClassOptions, content_hash, grade_class, read_state
-from grader.classroom_command import class_
-from grader.classroom_gradebook import safe_cell
-from grader.classroom_report import bucket, render_class
-from grader.run import RunOptions, grade
+from grader import catalog
+from grader.classroom import grading as classroom
+from grader.classroom.gradebook import safe_cell
+from grader.classroom.grading import ClassOptions, content_hash, grade_class, read_state
+from grader.classroom.report import bucket, render_class
+from grader.cli.classroom import class_
+from grader.engine.run import RunOptions, grade
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, classroom_layout
-from grader.classroom import ClassOptions, ClassResult, Student
-from grader.classroom_gradebook import (
+from grader import catalog
+from grader.classroom import layout as classroom_layout
+from grader.classroom.gradebook import (
     canvas_rows,
     class_key,
     csv_rows,
@@ -23,9 +23,10 @@ from grader.classroom_gradebook import (
     pseudonym,
     write_gradebooks,
 )
-from grader.classroom_policy import PolicyError, grade_of, load
-from grader.classroom_report import render_class
-from grader.classroom_similarity import clusters, fingerprint
+from grader.classroom.grading import ClassOptions, ClassResult, Student
+from grader.classroom.policy import PolicyError, grade_of, load
+from grader.classroom.report import render_class
+from grader.classroom.similarity import clusters, fingerprint
 from grader.results import ExerciseResult, RunResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,8 +247,8 @@ def test_zip_times_are_kept_for_deadlines(tmp_path: Path) -> None:
 
 def test_a_dask_cluster_without_workers_ends_with_a_clear_error(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
-    from grader.classroom import ClassError
-    from grader.classroom_cluster import on_cluster
+    from grader.classroom.cluster import on_cluster
+    from grader.classroom.grading import ClassError
 
     (tmp_path / "ann").mkdir()
     shutil.copyfile(ROOT / "grader" / "stubs" / EX1, tmp_path / "ann" / EX1)
@@ -312,7 +313,7 @@ def test_ctrl_c_stops_every_job_writes_a_partial_gradebook_and_resumes(tmp_path:
     assert _session_processes(grading.pid) == []  # no job, worker or fork server left
     rows = (out / "gradebook.csv").read_text(encoding="utf-8-sig")
     assert "a-fast,6,passed" in rows and "interrupted" in rows
-    from grader.classroom import read_state
+    from grader.classroom.grading import read_state
 
     kept = set(read_state(out)["students"])
     again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300)
@@ -326,7 +327,7 @@ def test_ctrl_c_stops_every_job_writes_a_partial_gradebook_and_resumes(tmp_path:
 
 
 def test_a_student_whose_submission_disappeared_is_listed_as_missing(tmp_path: Path) -> None:
-    from grader.classroom import grade_class
+    from grader.classroom.grading import grade_class
 
     submissions = tmp_path / "class"
     for name in ("ann", "ben"):
@@ -347,8 +348,8 @@ def test_killing_dask_workers_never_regrades_a_written_student(tmp_path: Path) -
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
     import signal
 
-    from grader.classroom import grade_config
-    from grader.classroom_cluster import on_cluster
+    from grader.classroom.cluster import on_cluster
+    from grader.classroom.grading import grade_config
     from grader.sandbox.limits import Limits
 
     folders = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from grader.run import RunOptions, grade
+from grader.engine.run import RunOptions, grade
 
 CORPUS = Path(__file__).resolve().parent / "submissions" / "exercise3"
 

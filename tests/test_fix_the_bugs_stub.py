@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from grader import catalog
+from grader.engine.run import RunOptions, _precheck, grade
 from grader.reset import STUBS_DIR
-from grader.run import RunOptions, _precheck, grade
 
 EXERCISE = catalog.find("exercise16")
 

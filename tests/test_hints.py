@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog, hints
+from grader import catalog
 from grader.cli import cli
+from grader.engine import hints
 from grader.results import CheckResult, ExerciseResult
 
 ROOT = Path(__file__).resolve().parent.parent

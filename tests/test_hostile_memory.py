@@ -27,7 +27,7 @@ import json, shutil, sys, tempfile
 from pathlib import Path
 
 from grader import catalog, results
-from grader.run import RunOptions, grade
+from grader.engine.run import RunOptions, grade
 from grader.sandbox.limits import Limits
 
 

@@ -19,8 +19,8 @@ import pytest
 from waiting import settled
 
 from grader import catalog, nofollow, progress
-from grader.report.command import read_sources, write_reports
-from grader.run import RunOptions, grade
+from grader.engine.run import RunOptions, grade
+from grader.report.writing import read_sources, write_reports
 from grader.sandbox import isolation, namespaces, rootfs
 from grader.sandbox.limits import Limits
 
@@ -251,7 +251,7 @@ def test_private_seed_is_used_but_never_shown(tmp_path: Path) -> None:
 def test_a_student_whose_files_link_to_a_classmates_gets_no_grade_of_theirs(
     tmp_path: Path,
 ) -> None:
-    from grader.classroom import ClassOptions, grade_class, student_dir
+    from grader.classroom.grading import ClassOptions, grade_class, student_dir
 
     submissions = tmp_path / "submissions"
     alice, copier = submissions / "alice", submissions / "copier"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from grader import catalog, jobs
-from grader.jobs import run_in_jobs
-from grader.run import RunOptions, grade
+from grader import catalog
+from grader.engine import jobs
+from grader.engine.jobs import run_in_jobs
+from grader.engine.run import RunOptions, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 

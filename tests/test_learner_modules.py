@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import catalog
+from grader.engine.run import RunOptions, grade
 from grader.learner_modules import copy_beside, helper_files
-from grader.run import RunOptions, grade
 
 HELPED = """\
 from helpers import batch_of_one

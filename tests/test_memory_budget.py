@@ -120,7 +120,7 @@ def test_check_all_on_the_references_passes_within_768_mib(limited, tmp_path) ->
 
 
 def test_a_killed_grader_leaves_results_that_name_the_memory_setting(tmp_path) -> None:
-    finish = ROOT / "grader" / "ci_templates" / "finish_results.py"
+    finish = ROOT / "grader" / "instructor" / "ci_templates" / "finish_results.py"
     results = tmp_path / "results.json"
     log = tmp_path / "grade.log"
     log.write_text("Killed\n", encoding="utf-8")
@@ -138,14 +138,14 @@ def test_a_killed_grader_leaves_results_that_name_the_memory_setting(tmp_path) -
 
 
 def test_a_container_of_768_mib_is_graded_one_job_at_a_time(limited) -> None:
-    code = "from grader import resources; print(resources.memory_limit(), resources.default_jobs())"
+    code = "from grader.engine import resources; print(resources.memory_limit(), resources.default_jobs())"
     done = _run_limited(limited, [sys.executable, "-c", code], timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(LIMIT_MIB * 1024**2), "1"]
 
 
 def test_jobs_follow_cpus_and_memory(monkeypatch) -> None:
-    from grader import resources
+    from grader.engine import resources
 
     monkeypatch.setattr(resources, "cpus", lambda: 4)
     for limit_mib, jobs in ((None, 4), (768, 1), (1024, 1), (1536, 2), (2048, 3), (64_000, 4)):
@@ -155,7 +155,7 @@ def test_jobs_follow_cpus_and_memory(monkeypatch) -> None:
 
 
 def test_half_a_cpu_counts_as_one(monkeypatch) -> None:
-    from grader import resources
+    from grader.engine import resources
 
     monkeypatch.setattr(resources, "_quota", lambda: 0.5)
     assert resources.cpus() == 1
@@ -164,7 +164,7 @@ def test_half_a_cpu_counts_as_one(monkeypatch) -> None:
 
 
 def test_a_small_container_keeps_one_worker_alive_at_a_time(monkeypatch) -> None:
-    from grader import resources
+    from grader.engine import resources
 
     for limit_mib, at_once in ((None, 16), (64_000, 16), (768, 1), (1536, 1)):
         limit = None if limit_mib is None else limit_mib * 1024**2

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog, mutants, mutation
+from grader import catalog
 from grader.cli import cli
+from grader.instructor import mutants, mutation
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"

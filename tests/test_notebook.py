@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog, notebook, notebook_kernel, results, source
+from grader import catalog, notebook, results, source
 from grader.cli import cli
+from grader.engine.run import RunOptions, grade
 from grader.notebook import Cell
-from grader.notebook_init import exercise_notebook, split_stub
-from grader.notebook_view import summary_html
+from grader.notebook import kernel as notebook_kernel
+from grader.notebook.convert import exercise_notebook, split_stub
+from grader.notebook.view import summary_html
 from grader.reset import stub_path
 from grader.results import CheckResult, ExerciseResult, RunResult
-from grader.run import RunOptions, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 EX3 = "exercise03_train_step"
@@ -202,7 +203,7 @@ def test_grade_init_notebooks_in_chinese(tmp_path: Path) -> None:
 
 def test_grade_reset_gives_a_notebook_workspace_its_notebook_back(tmp_path: Path) -> None:
     pytest.importorskip("nbformat", reason="the [notebook] extra is not installed")
-    from grader.notebook_init import notebook_text
+    from grader.notebook.convert import notebook_text
     from grader.reset import reset
 
     folder = tmp_path / "work"
@@ -469,7 +470,7 @@ def test_kernel_reference_pasted_passes_and_nothing_of_the_checks_enters_the_ker
     path = learner_notebook(
         tmp_path,
         REFERENCE,
-        "LEAKS = ('grader.checks', 'grader.plugin', 'grader.probes', 'pytest', 'hypothesis')",
+        "LEAKS = ('grader.checks', 'grader.engine.plugin', 'grader.probes', 'pytest', 'hypothesis')",
         leaked,
     )
     cells = [c for c in execute(path, monkeypatch) if c.cell_type == "code"]

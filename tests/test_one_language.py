@@ -15,9 +15,10 @@ from pathlib import Path
 import click
 import pytest
 
-from grader import catalog, localize, run
-from grader.plugin import Record
-from grader.report import html, terminal
+from grader import catalog
+from grader.engine import run
+from grader.engine.plugin import Record
+from grader.report import html, localize, terminal
 from grader.results import ExerciseResult, RunResult
 
 ROOT = Path(__file__).resolve().parent.parent

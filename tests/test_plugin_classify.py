@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.checking import CheckFailure
-from grader.plugin import classify, example_from_notes
+from grader.engine.plugin import classify, example_from_notes
 from grader.sandbox.proxy import BadAnswer, LearnerRaised, NotImplementedYet, WorkerLost
 
 

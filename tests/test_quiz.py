@@ -14,9 +14,9 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from grader import results
+from grader.cli.quiz import quiz
 from grader.quiz import bank as quiz_bank
 from grader.quiz import flow, keys, quiz_progress, quiz_results
-from grader.quiz.command import quiz
 
 SEEDS = (0, 1, 2, 3, 4)
 

@@ -104,7 +104,7 @@ def test_a_changed_snippet_or_torch_is_a_new_entry(monkeypatch) -> None:
     assert keycache.entry("x = 1", "int", "x") != keycache.entry("x = 1", "number", "x")
     before = keycache.environment()
     keycache.environment.cache_clear()
-    monkeypatch.setattr("grader.run.installed_torch_version", lambda: "0.0.1")
+    monkeypatch.setattr("grader.engine.run.installed_torch_version", lambda: "0.0.1")
     try:
         assert keycache.environment() != before
     finally:

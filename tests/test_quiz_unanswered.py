@@ -9,9 +9,9 @@ import click
 from click.testing import CliRunner
 
 from grader import catalog
+from grader.cli.quiz import quiz
 from grader.quiz import bank as quiz_bank
 from grader.quiz import flow, keys, quiz_progress
-from grader.quiz.command import quiz
 
 
 def grade(args: list[str]) -> click.testing.Result:

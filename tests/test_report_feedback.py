@@ -10,9 +10,9 @@ import pytest
 from report_fixtures import sample_run
 
 from grader import catalog
+from grader.engine.run import RunOptions, grade
 from grader.report import html, terminal
 from grader.results import CheckResult, ExerciseResult, RunResult
-from grader.run import RunOptions, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from report_fixtures import ANSI, IMG, SCRIPT, SOURCES, assert_atomic, sample_run
 
 from grader import results
+from grader.cli.report import report
 from grader.report import html
-from grader.report.command import report, write_reports
+from grader.report.writing import write_reports
 from grader.results import CheckResult, ExerciseResult, RunResult
 
 ROOT = Path(__file__).resolve().parent.parent

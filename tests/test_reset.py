@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from grader import catalog, progress
 from grader import reset as resetting
-from grader.instructor_commands import reset
+from grader.cli.instructor import reset
 from grader.reset import STUBS_DIR, backup_path
 from grader.reset import reset as reset_exercise
 from grader.results import ExerciseResult, RunResult

@@ -20,7 +20,7 @@ import pytest
 from waiting import settled
 
 from grader import catalog, progress, results
-from grader.run import RunOptions, grade
+from grader.engine.run import RunOptions, grade
 from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
 

@@ -12,9 +12,9 @@ import pytest
 
 from grader import catalog
 from grader.catalog import CheckSpec, Exercise
-from grader.plugin import Record
+from grader.engine.plugin import Record
+from grader.engine.run import score
 from grader.results import CheckResult
-from grader.run import score
 
 TITLE = {"en": "Shapes", "zh": "形状"}
 MISTAKE = {"en": "You squeezed every dimension.", "zh": "你压缩了所有维度。"}

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, verify
+from grader import catalog
 from grader.catalog import Exercise
-from grader.jobs import run_in_jobs
-from grader.options import DEFAULT_EXAMPLES, THOROUGH_EXAMPLES
-from grader.run import RunOptions, grade
+from grader.cli.options import DEFAULT_EXAMPLES, THOROUGH_EXAMPLES
+from grader.engine.jobs import run_in_jobs
+from grader.engine.run import RunOptions, grade
+from grader.instructor import verify
 
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from grader import catalog
-from grader.instructor_commands import verify
-from grader.verify import _never_ran, checks_shortfalls, entry_shortfalls, expectation
+from grader.cli.instructor import verify
+from grader.instructor.verify import _never_ran, checks_shortfalls, entry_shortfalls, expectation
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUEEZE = "exercise01_squeeze.py"

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.verify import default_folders, project_folder
+from grader.instructor.verify import default_folders, project_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 

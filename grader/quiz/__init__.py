@@ -1,6 +1,6 @@
 """The concept quiz: a question bank (data), answer keys computed in the sandbox, the flow.
 
-`grade quiz` is `grader.quiz.command.quiz`; its results are `ExerciseResult`s with ids
+`grade quiz` is `grader.cli.quiz.quiz`; its results are `ExerciseResult`s with ids
 `quiz:<topic>` (`quiz_results`), kept in `<workspace>/.grade/quiz.json` (`quiz_progress`).
 """
 

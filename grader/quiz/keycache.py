@@ -40,7 +40,7 @@ def folder() -> Path:
 def environment() -> str:
     """The digest of what every key depends on besides its snippet: torch, grader, probe."""
     from grader import __version__
-    from grader.run import installed_torch_version
+    from grader.engine.run import installed_torch_version
 
     probe = Path(__file__).resolve().parents[1] / "probes" / "quiz.py"
     try:

@@ -1,0 +1,212 @@
+"""An instructor's decisions on top of the verdicts: manual overrides, deadlines, late penalties.
+
+Both live in small TOML files that are applied on every run (so a regrade never loses them)
+and shown wherever the grade is: the gradebook and the class page. The students' own reports
+keep the verdict of their code.
+
+    # overrides.toml
+    [[override]]
+    student = "bob"
+    exercise = "exercise3"
+    points = 10              # or: status = "excused" (the exercise leaves the maximum)
+    reason = "regrade: the fix was in the email of 3 May"
+
+    # deadlines.toml
+    due = 2026-05-01T23:59:00Z
+    penalty_per_day = 10     # percent of the earned points per started day late
+    max_penalty = 100        # percent, at most
+    [extensions]
+    bob = 2026-05-03T23:59:00Z
+
+The submission time is the newest modification time of the student's exercise files (an LMS
+zip keeps them, `git clone` does not: use the zip, or set times with `touch -d`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from grader.classroom.grading import ClassResult, Student
+
+OVERRIDES_FILE, DEADLINES_FILE = "overrides.toml", "deadlines.toml"
+EXCUSED = "excused"
+DAY = 86400.0
+
+
+class PolicyError(Exception):
+    """overrides.toml or deadlines.toml is malformed.
+
+    Cause: the message names the file and the entry. Remedy: fix it (a usage error, exit 2).
+    """
+
+
+@dataclass(frozen=True)
+class Override:
+    """One manual decision on one exercise of one student."""
+
+    student: str
+    exercise: str
+    points: float | None
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """A due time, the late penalty, and per-student extensions."""
+
+    due: dt.datetime
+    penalty_per_day: float = 0.0
+    max_penalty: float = 100.0
+    extensions: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything an instructor decided for this class."""
+
+    overrides: tuple[Override, ...] = ()
+    deadlines: Deadlines | None = None
+
+
+@dataclass
+class Grade:
+    """A student's grade after the policy: per-exercise points, the total and why."""
+
+    scores: dict[str, float]
+    statuses: dict[str, str]
+    maxima: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+    late_days: int = 0
+    penalty: float = 0.0  # percent
+    submitted: dt.datetime | None = None
+
+    @property
+    def raw(self) -> float:
+        """The points before the late penalty."""
+        return sum(self.scores.values())
+
+    @property
+    def maximum(self) -> float:
+        """The points possible (excused exercises left out)."""
+        return sum(self.maxima.values())
+
+    @property
+    def total(self) -> float:
+        """The points after the late penalty."""
+        return round(self.raw * (1 - self.penalty / 100), 3)
+
+
+def _read(path: Path | None) -> dict:
+    if path is None or not Path(path).is_file():
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PolicyError(f"cannot read {path}: {exc}") from None
+
+
+def _time(value: object, where: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, 23, 59, 59, tzinfo=dt.timezone.utc)
+    raise PolicyError(f"{where}: expected a date-time such as 2026-05-01T23:59:00Z, got {value!r}")
+
+
+def load(overrides: Path | None, deadlines: Path | None) -> Policy:
+    """The policy in these files (either may be absent); PolicyError names a bad entry."""
+    found = []
+    for index, entry in enumerate(_read(overrides).get("override", [])):
+        where = f"{overrides}: override {index + 1}"
+        if not isinstance(entry, dict) or not {"student", "exercise"} <= set(entry):
+            raise PolicyError(f"{where}: needs student and exercise")
+        points, status = entry.get("points"), str(entry.get("status", ""))
+        if (points is None) == (not status):
+            raise PolicyError(f"{where}: give either points or status")
+        if points is not None and (isinstance(points, bool) or not isinstance(points, int | float)):
+            raise PolicyError(f"{where}: points should be a number, got {points!r}")
+        if status and status not in (EXCUSED, "passed", "failed"):
+            raise PolicyError(f"{where}: status should be excused, passed or failed")
+        reason = str(entry.get("reason", "")).strip()
+        found.append(
+            Override(str(entry["student"]), str(entry["exercise"]), points, status, reason)
+        )
+    data = _read(deadlines)
+    rules = None
+    if data:
+        if "due" not in data:
+            raise PolicyError(f"{deadlines}: needs due = <date-time>")
+        extensions = data.get("extensions", {})
+        rules = Deadlines(
+            due=_time(data["due"], f"{deadlines}: due"),
+            penalty_per_day=float(data.get("penalty_per_day", 0)),
+            max_penalty=float(data.get("max_penalty", 100)),
+            extensions={
+                str(k): _time(v, f"{deadlines}: extensions.{k}") for k, v in extensions.items()
+            },
+        )
+    return Policy(tuple(found), rules)
+
+
+def submitted_at(folder: Path | None) -> dt.datetime | None:
+    """The newest modification time of the student's exercise files (None when none)."""
+    from grader.classroom.grading import learner_files
+
+    if folder is None:
+        return None
+    times = []
+    for path in learner_files(folder):
+        try:
+            times.append(path.lstat().st_mtime)
+        except OSError:
+            continue
+    return dt.datetime.fromtimestamp(max(times), dt.timezone.utc) if times else None
+
+
+def grade_of(student: Student, result: ClassResult, policy: Policy) -> Grade:
+    """The student's grade: verdicts, then overrides, then the late penalty."""
+    exercises = result.options.exercises
+    found = {e.id: e for e in student.run.exercises} if student.run else {}
+    grade = Grade(
+        scores={e.id: found[e.id].score if e.id in found else 0.0 for e in exercises},
+        statuses={
+            e.id: found[e.id].status if e.id in found else student.problem for e in exercises
+        },
+        maxima={e.id: float(e.max_score) for e in exercises},
+    )
+    for rule in policy.overrides:
+        if rule.student != student.id or rule.exercise not in grade.maxima:
+            continue
+        maximum = grade.maxima[rule.exercise]
+        if rule.status == EXCUSED:
+            grade.scores[rule.exercise], grade.maxima[rule.exercise] = 0.0, 0.0
+        elif rule.status:
+            grade.scores[rule.exercise] = maximum if rule.status == "passed" else 0.0
+        elif rule.points is not None:  # a rule has points or a status (checked when read)
+            grade.scores[rule.exercise] = float(rule.points)
+        grade.statuses[rule.exercise] = rule.status or "overridden"
+        shown = rule.status or f"{rule.points:g}/{maximum:g}"
+        grade.notes.append(
+            f"{rule.exercise}: {shown} by override" + (f" ({rule.reason})" if rule.reason else "")
+        )
+    rules = policy.deadlines
+    if rules is not None and not student.problem:
+        grade.submitted = submitted_at(student.folder)
+        due = rules.extensions.get(student.id, rules.due)
+        if grade.submitted is not None and grade.submitted > due:
+            grade.late_days = math.ceil((grade.submitted - due).total_seconds() / DAY)
+            grade.penalty = min(rules.max_penalty, grade.late_days * rules.penalty_per_day)
+            grade.notes.append(f"{grade.late_days} day(s) late: -{grade.penalty:g}%")
+    return grade

@@ -1,0 +1,125 @@
+"""The `grade` command group: every command is listed here and imported only when it runs.
+
+click's lazy-group pattern: `grade list` loads no grading engine, `grade exercise3` no quiz
+bank, CI kit, class grading or HTML templates. Command modules import nothing from this one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from grader import catalog
+from grader.cli.common import EXIT_INTERNAL
+
+# name -> (module, attribute): the one place where commands are assembled.
+COMMANDS = {
+    "check": ("grader.cli.grading", "check"),
+    "list": ("grader.cli.grading", "list_"),
+    "hint": ("grader.cli.grading", "hint"),
+    "report": ("grader.cli.report", "report"),
+    "watch": ("grader.cli.watch", "watch_"),
+    "quiz": ("grader.cli.quiz", "quiz"),
+    "class": ("grader.cli.classroom", "class_"),
+    "init-ci": ("grader.cli.instructor", "init_ci"),
+    "init-checks": ("grader.cli.instructor", "init_checks"),
+    "verify": ("grader.cli.instructor", "verify"),
+    "reset": ("grader.cli.instructor", "reset"),
+    "init": ("grader.cli.init", "init"),
+}
+
+
+class DefaultToCheck(click.Group):
+    """`grade exercise3` means `grade check exercise3`; other modules' commands load lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, attribute = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return self.commands.get(name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        known = {*self.commands, *COMMANDS}
+        if args and args[0] not in known and (catalog.is_exercise_id(args[0]) or args[0] == "all"):
+            command = self.get_command(ctx, "check")
+            assert command is not None
+            return "check", command, args
+        if args and args[0] not in known and not args[0].startswith("-"):
+            raise click.UsageError(
+                f"No such command or exercise {args[0]!r}. "
+                f"{catalog.unknown_id_message(args[0]).split('.', 1)[1].strip()} "
+                "Try 'grade list'.".replace("  ", " "),
+                ctx,
+            )
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang",
+    type=click.Choice(catalog.LANGUAGES),
+    default=None,
+    help="Language of hints and diagnoses (default: from GRADE_LANG or LANG).",
+)
+@click.option(
+    "--checks",
+    "checks_root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An instructor's private checks folder (catalog.toml, checks/, probes/, quiz/).",
+)
+@click.version_option(package_name="torch-grader")
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None, checks_root: Path | None) -> None:
+    """Grade PyTorch exercises: `grade exercise3`, `grade list`, `grade hint exercise3`."""
+    if checks_root is not None:
+        use_private_checks(ctx, checks_root)
+    ctx.obj = {"lang": catalog.language(lang)}
+
+
+def use_private_checks(ctx: click.Context, root: Path) -> None:
+    """Point the whole grader at a private checks folder; a usage error if it is incomplete."""
+    root = root.resolve()
+    from grader.instructor.ci_kit import missing_private_parts
+
+    if missing_private_parts(root):
+        raise click.BadParameter(
+            f"{str(root)!r} holds none of catalog.toml, checks/, probes/, quiz/bank.toml: a "
+            "private checks folder overrides the shipped exercises with what it holds.",
+            ctx,
+            param_hint="'--checks'",
+        )
+    os.environ["GRADE_CHECKS"] = str(root)
+    if (root / "quiz" / "bank.toml").is_file():
+        os.environ["GRADE_QUIZ_BANK"] = str(root / "quiz" / "bank.toml")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        try:
+            cli(prog_name="grade")
+        except Exception:  # noqa: BLE001 - a bug of the grader: said as such, with its own status
+            traceback.print_exc()
+            click.echo(catalog.message("internal_error", catalog.language()), err=True)
+            raise SystemExit(EXIT_INTERNAL) from None
+    except SystemExit as done:
+        # Everything is written (atomically) by now: skip tearing down torch, which takes a while.
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if done.code is not None and not isinstance(done.code, int):
+            click.echo(done.code, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

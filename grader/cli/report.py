@@ -1,0 +1,101 @@
+"""`grade report`: re-render the last run as HTML, JUnit XML or Gradescope JSON, without grading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader import catalog, progress
+from grader.report import localize
+from grader.report.html import phrase
+from grader.report.writing import read_sources, write_reports
+
+
+def _language(ctx: click.Context, lang: str | None) -> str:
+    parent = ctx.find_root().obj
+    inherited = parent.get("lang") if isinstance(parent, dict) else None
+    return catalog.language(lang or inherited)
+
+
+def _workspace(ctx: click.Context, workspace: Path | None, lang: str) -> Path:
+    if workspace is not None:
+        if not workspace.is_dir():
+            raise click.BadParameter(
+                f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
+            )
+        return workspace
+    from grader.cli.common import find_workspace
+
+    found = find_workspace(Path.cwd())
+    if found is None:
+        raise click.UsageError(
+            f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
+            f"{catalog.message('no_workspace_fix', lang)}",
+            ctx,
+        )
+    return found
+
+
+_path = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command("report")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with your exercise files (default: the project's exercises/).",
+)
+@click.option(
+    "--html", "html_path", type=_path, default=None, help="Write the HTML report to PATH."
+)
+@click.option("--junit", "junit_path", type=_path, default=None, help="Write JUnit XML to PATH.")
+@click.option(
+    "--gradescope",
+    "gradescope_path",
+    type=_path,
+    default=None,
+    help="Write Gradescope's results.json to PATH.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(catalog.LANGUAGES),
+    default=None,
+    help="Language of the report's own words (default: from grade --lang, GRADE_LANG or LANG).",
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    workspace: Path | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    gradescope_path: Path | None,
+    lang: str | None,
+) -> None:
+    """Write reports of the last run (HTML by default, to .grade/report.html) without grading."""
+    lang = _language(ctx, lang)
+    workspace = _workspace(ctx, workspace, lang)
+    run = progress.last_run(workspace)
+    if run is None:
+        where = progress.state_dir(workspace) / "last-run.json"
+        raise click.UsageError(
+            f"{phrase('no_last_run', lang, path=where)} {phrase('no_last_run_fix', lang)}", ctx
+        )
+    if html_path is None and junit_path is None and gradescope_path is None:
+        html_path = progress.state_dir(workspace) / "report.html"
+    # One language per page: results graded in another language are re-worded from the catalog.
+    run = localize.run(run, lang, lambda key: progress.hint_level(workspace, key))
+    try:
+        written = write_reports(
+            run,
+            html=html_path,
+            junit=junit_path,
+            gradescope=gradescope_path,
+            lang=lang,
+            sources=read_sources(workspace, run),
+        )
+    except OSError as exc:
+        raise click.FileError(str(exc.filename or ""), hint=exc.strerror or str(exc)) from None
+    for path in written:
+        click.echo(phrase("wrote", lang, path=path))

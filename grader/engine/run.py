@@ -1,0 +1,477 @@
+"""One grading run: read each learner file, start its worker, run the hidden checks, score them."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from grader import catalog, notebook, source
+from grader.catalog import Exercise
+from grader.engine import hints
+from grader.report import localize
+from grader.results import (
+    CheckResult,
+    ExerciseResult,
+    RunResult,
+    exercise_from_dict,
+    exercise_status,
+    split_points,
+)
+from grader.sandbox import isolation, zygote
+from grader.sandbox.limits import Limits
+
+if TYPE_CHECKING:  # torch, pytest and hypothesis load only when some exercise needs its checks
+    from grader.engine.plugin import Record, Session
+    from grader.sandbox.proxy import Learner
+
+DEVICE_CHOICES = ("cpu", "cuda", "all")
+OUTPUT_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to grade and how; validated on creation."""
+
+    workspace: Path
+    exercises: tuple[Exercise, ...]
+    device: str = "all"
+    seed: int = 0
+    seed_private: bool = False  # a graded run's seed: used, never shown to learners
+    max_examples: int = 20
+    limits: Limits = field(default_factory=Limits)
+    lang: str = "en"
+    checks_dir: Path = field(default_factory=catalog.checks_dir)
+    jobs: int = 1
+    hide: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICE_CHOICES:
+            raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {self.device!r}")
+        if self.max_examples < 1:
+            raise ValueError(f"max_examples must be at least 1, got {self.max_examples!r}")
+        if not self.exercises:
+            raise ValueError("no exercises to grade")
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be at least 1, got {self.jobs!r}")
+
+
+def cuda_available() -> bool:
+    """Whether CUDA can be used, asked without initialising it in this process."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def devices_for(choice: str) -> list[str]:
+    """The devices that checks marked devices="all" run on."""
+    return ["cpu", "cuda"] if choice == "all" else [choice]
+
+
+def hidden_paths(
+    workspace: Path, checks_dir: Path, extra: tuple[Path, ...] = ()
+) -> tuple[str, ...]:
+    """Folders learner code must not read: references, hidden checks, quiz keys, the workspace.
+
+    `extra` adds more (a class's other submissions). Never what the worker itself needs:
+    Python, torch, the grader package, or the temporary folder its files are copied to.
+    """
+    import torch
+
+    project = catalog.PACKAGE_DIR.parent
+    candidates = [
+        catalog.checks_root() or checks_dir,
+        checks_dir,
+        catalog.PACKAGE_DIR / "quiz",
+        project / "solutions",
+        project / "tests",
+        workspace,
+        *extra,
+    ]
+    needed = [
+        Path(p).resolve()
+        for p in (
+            sys.prefix,
+            catalog.PACKAGE_DIR,
+            Path(torch.__file__).parent,
+            tempfile.gettempdir(),
+        )
+    ]
+    hidden = []
+    for path in candidates:
+        path = Path(path).resolve()
+        if path.is_dir() and not any(n == path or path in n.parents for n in needed):
+            hidden.append(str(path))
+    return tuple(dict.fromkeys(hidden))
+
+
+def _precheck(
+    exercise: Exercise, workspace: Path, lang: str
+) -> tuple[ExerciseResult | None, source.SourceFacts]:
+    """A verdict that needs no worker (missing, untouched, syntax error), or None."""
+    from grader.reset import stub_path
+
+    path = notebook.learner_path(workspace, exercise.file)  # the .py, else a notebook
+    facts = source.read(path, pristine=stub_path(exercise))
+    title = catalog.pick(exercise.title, lang)
+
+    def verdict(status: str, reason: str) -> ExerciseResult:
+        return ExerciseResult(
+            id=exercise.id,
+            title=title,
+            max_score=exercise.max_score,
+            status=status,
+            reason=reason,
+            hint=exercise.hint(1, lang),
+        )
+
+    if not facts.exists:
+        return verdict(
+            "not_started", catalog.message("reason_missing_file", lang, path=path)
+        ), facts
+    if facts.unreadable:
+        return verdict("error", f"file: {facts.unreadable}"), facts
+    if facts.syntax_error:
+        return verdict("error", f"syntax: {facts.syntax_error}"), facts
+    if facts.not_started(exercise.api):
+        reason = ""
+        if facts.unchanged & set(exercise.api):
+            reason = catalog.message("not_started_unchanged", lang, file=path)
+        return verdict("not_started", reason), facts
+    return None, facts
+
+
+def _import_error(exercise: Exercise, info: dict, path: Path | None = None) -> str:
+    line = info.get("line")
+    where = f" ({exercise.file}, line {line})" if type(line) is int else f" ({exercise.file})"
+    if path is not None and notebook.is_notebook(path):  # its cell and line, not the program's
+        where = (
+            f" ({path.name}, {notebook.where(path, line)})"
+            if type(line) is int
+            else f" ({path.name})"
+        )
+    kind, message = str(info.get("type")), str(info.get("message"))[:500]
+    if kind in ("SystemExit", "KeyboardInterrupt"):
+        return f"exit: your file called sys.exit({message}) while being imported{where}"
+    if kind == "MemoryError" or "can't allocate memory" in message:
+        return f"memory: your file ran out of memory while being imported{where}"
+    return f"import: {kind}: {message}{where}"
+
+
+def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckResult]:
+    """Turn one exercise's records into scored, worded check results."""
+    from grader.engine.plugin import Record
+
+    results = []
+    by_check: dict[str, list[Record]] = {}
+    for record in records:
+        by_check.setdefault(record.check_id, []).append(record)
+    for spec in exercise.checks:
+        mine = by_check.pop(spec.id, [])
+        if not mine:
+            mine = [Record(spec.id, "any", "error", "internal: this check did not run")]
+        ran = sum(1 for r in mine if r.status != "skipped")
+        share = split_points(spec.points, ran)
+        # The maximum is the catalog's on every machine: a check that ran nowhere keeps its
+        # share of it (0 earned), and extra credit is never part of it.
+        unrun = 0.0 if ran or spec.extra_credit else split_points(spec.points, len(mine))
+        for r in mine:
+            diagnosis = ""
+            if r.mistake:
+                diagnosis = (
+                    exercise.mistake(r.mistake, lang)
+                    if r.mistake in exercise.mistakes
+                    else r.mistake
+                )
+            results.append(
+                CheckResult(
+                    name=spec.id,
+                    device=r.device,
+                    status=r.status,
+                    points=share if r.status == "passed" else 0.0,
+                    max_points=unrun if r.status == "skipped" or spec.extra_credit else share,
+                    title=catalog.pick(spec.title, lang),
+                    message=localize.message(r.message, lang),
+                    diagnosis=diagnosis,
+                    mistake=r.mistake,
+                    example=r.example,
+                    line=r.line,
+                )
+            )
+    for check_id, extra in by_check.items():
+        for r in extra:
+            results.append(
+                CheckResult(
+                    name=check_id,
+                    device=r.device,
+                    status="error",
+                    message=f"internal: check {check_id!r} is not in the catalog",
+                )
+            )
+    return results
+
+
+@contextlib.contextmanager
+def _pytest_environment() -> Iterator[None]:
+    """Only our plugin and hypothesis: a learner's installed pytest plugins must not interfere."""
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+
+
+def run_checks(session: Session, modules: list[str], checks_dir: Path, seed: int) -> None:
+    """Run the hidden check modules in this process with pytest; records land in `session`."""
+    import pytest
+
+    from grader.engine.plugin import GraderPlugin
+
+    # Per exercise: the private layer's module where it has one, else the shipped one.
+    paths = [str(catalog.checks_file(m, checks_dir)) for m in modules]
+    for module, path in zip(modules, paths, strict=True):
+        # A same-named check module from another folder (another private checks folder used
+        # earlier in this process) would make pytest refuse to import this one.
+        earlier = sys.modules.get(module)
+        if earlier is not None and getattr(earlier, "__file__", None) != path:
+            del sys.modules[module]
+    args = [
+        *paths,
+        "-c",
+        str(catalog.PACKAGE_DIR / "checks" / "pytest.ini"),
+        "--rootdir",
+        str(checks_dir),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "-p",
+        "hypothesis.extra.pytestplugin",
+        "--capture=no",
+        "--noconftest",
+        "-W",
+        "ignore",
+        f"--hypothesis-seed={seed}",
+    ]
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # references are tiny: threads only cost, on a shared machine a lot
+    # pytest and hypothesis call gc.collect(); frozen, torch's many objects cost it nothing.
+    gc.freeze()
+    try:
+        with _pytest_environment():
+            pytest.main(args, plugins=[GraderPlugin(session)])
+    finally:
+        gc.unfreeze()
+        torch.set_num_threads(threads)
+
+
+def _common(exercise: Exercise, lang: str) -> dict:
+    return {
+        "id": exercise.id,
+        "title": catalog.pick(exercise.title, lang),
+        "max_score": exercise.max_score,
+        "hint": exercise.hint(1, lang),
+    }
+
+
+def grade_batch(
+    options: RunOptions, exercises: list[Exercise], cuda: bool
+) -> dict[str, ExerciseResult]:
+    """Grade exercises that need their checks run, in this process, in one pytest session."""
+    from grader.engine.plugin import Session
+    from grader.reset import stub_path
+    from grader.sandbox.proxy import BadAnswer, ImportFailed, Learner, WorkerLost
+
+    workspace = Path(options.workspace).resolve()
+    hide = hidden_paths(workspace, options.checks_dir, options.hide)
+    verdicts: dict[str, ExerciseResult] = {}
+    learners: dict[str, Learner] = {}
+    sources: dict[str, source.SourceFacts] = {}
+    begun: dict[str, float] = {}
+    # Whatever happens below (a grader bug included), no worker outlives this function.
+    try:
+        for exercise in exercises:
+            begun[exercise.id] = time.monotonic()
+            path = notebook.learner_path(workspace, exercise.file)
+            # Read once, without following links: the worker and the checks see these bytes.
+            facts = source.read(path, pristine=stub_path(exercise))
+            learner = Learner(
+                path,
+                exercise.stem,
+                catalog.probes_for(exercise),
+                options.limits,
+                cuda=cuda,
+                hide=hide,
+                content=facts.data,
+            )
+            try:
+                learner.start()
+            except (ImportFailed, WorkerLost, BadAnswer) as exc:
+                learner.close()
+                reason = (
+                    _import_error(exercise, exc.info, learner.file)
+                    if isinstance(exc, ImportFailed)
+                    else f"{exc.reason}: {exc.detail}"
+                    if isinstance(exc, WorkerLost)
+                    else f"protocol: {exc}"
+                )
+                verdicts[exercise.id] = ExerciseResult(
+                    status="error",
+                    reason=reason,
+                    output=learner.output()[:OUTPUT_KEPT],
+                    **_common(exercise, options.lang),
+                )
+                continue
+            except BaseException:
+                learner.close()
+                raise
+            learners[exercise.stem] = learner
+            sources[exercise.stem] = facts
+        session = Session(
+            learners=learners,
+            sources=sources,
+            devices=devices_for(options.device),
+            cuda_available=cuda,
+            max_examples=options.max_examples,
+        )
+        if learners:
+            run_checks(session, list(learners), options.checks_dir, options.seed)
+    finally:
+        for learner in learners.values():
+            learner.close()
+    for exercise in exercises:
+        if exercise.id in verdicts:
+            continue
+        checks = score(exercise, session.records.get(exercise.stem, []), options.lang)
+        status, reason = exercise_status(checks)
+        fields = _common(exercise, options.lang) | {
+            "hint": "" if status == "passed" else exercise.hint(1, options.lang),
+            # The catalog's maximum, whatever ran here (extra credit is earned on top of it).
+            "max_score": exercise.max_score,
+        }
+        verdicts[exercise.id] = ExerciseResult(
+            status=status,
+            reason=reason,
+            score=round(sum(c.points for c in checks), 3),
+            checks=checks,
+            output=learners[exercise.stem].output()[:OUTPUT_KEPT],
+            duration=round(time.monotonic() - begun[exercise.id], 3),
+            **fields,
+        )
+    return verdicts
+
+
+def _lost(exercise: Exercise, lang: str) -> ExerciseResult:
+    return ExerciseResult(
+        status="error",
+        reason="internal: the process grading this exercise died",
+        **_common(exercise, lang),
+    )
+
+
+def needs_checks(exercises: tuple[Exercise, ...], workspace: Path, lang: str = "en") -> bool:
+    """Whether any of these exercises needs a worker (its file is more than missing or a stub)."""
+    return any(_precheck(e, workspace, lang)[0] is None for e in exercises)
+
+
+def installed_torch_version() -> str:
+    """torch.__version__ without importing torch (when no check needs it, nor its 1.5 s)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"].__version__
+    spec = importlib.util.find_spec("torch")
+    folders = (spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        found = re.search(r"__version__\s*=\s*['\"]([^'\"]+)", _read(Path(folder, "version.py")))
+        if found:
+            return found.group(1)
+    return metadata.version("torch")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def grade(options: RunOptions) -> RunResult:
+    """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
+    from grader import __version__
+
+    started = time.monotonic()
+    workspace = Path(options.workspace).resolve()
+    verdicts: dict[str, ExerciseResult] = {}
+    todo: list[Exercise] = []
+    notes: list[str] = []
+    for exercise in options.exercises:
+        verdict, facts = _precheck(exercise, workspace, options.lang)
+        notes.extend(facts.notes)
+        if verdict is None:
+            todo.append(exercise)
+        else:
+            verdicts[exercise.id] = verdict
+    if todo:
+        verdicts.update(_check(options, todo))
+    for exercise in options.exercises:
+        # The first rung of the ladder of what failed; the CLI raises it to the learner's level.
+        verdicts[exercise.id].hint = hints.choose(exercise, verdicts[exercise.id], options.lang)
+    isolated, why_not = isolation.available()
+    return RunResult(
+        exercises=[verdicts[e.id] for e in options.exercises],
+        seed=None if options.seed_private else options.seed,
+        devices=devices_for(options.device),
+        torch_version=installed_torch_version(),
+        grader_version=__version__,
+        duration=round(time.monotonic() - started, 3),
+        notes=([] if isolated else [why_not]) + notes,
+    )
+
+
+def _check(options: RunOptions, todo: list[Exercise]) -> dict[str, ExerciseResult]:
+    """Verdicts of the exercises whose checks must run: in this process or in parallel jobs."""
+    zygote.get(catalog.preloads(todo))
+    from grader import deferred_dynamo
+    from grader.engine import jobs
+
+    deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
+    cuda = "cuda" in devices_for(options.device) and cuda_available()
+    for name in catalog.preloads(todo):
+        # The checks need them too: import them while the fork server is still starting.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    if options.jobs == 1 or len(todo) == 1:
+        # One pytest session for all (quickest), or in a small container one exercise at a time:
+        # then one worker is alive, not one per exercise (each holds tens of MiB of its own).
+        from grader.engine import resources
+
+        size = resources.exercises_at_once(len(todo))
+        verdicts: dict[str, ExerciseResult] = {}
+        for start in range(0, len(todo), size):
+            verdicts |= grade_batch(options, todo[start : start + size], cuda)
+        return verdicts
+    by_id = {e.id: e for e in todo}
+
+    def work(exercise_id: str) -> dict:
+        return asdict(grade_batch(options, [by_id[exercise_id]], cuda)[exercise_id])
+
+    return {
+        exercise_id: exercise_from_dict(done) if done else _lost(by_id[exercise_id], options.lang)
+        for exercise_id, done in jobs.run_in_jobs(list(by_id), work, options.jobs).items()
+    }

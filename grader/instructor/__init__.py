@@ -1,0 +1,2 @@
+"""An instructor's tools: `grade verify` (and --mutants), the CI kit (GitHub, Gradescope) and
+private checks folders."""
