@@ -17,10 +17,12 @@ from classroom_fixtures import EX1, EXPECTED1, INJECTED, MARKUP, ROOT, STUDENTS,
 from click.testing import CliRunner
 
 from grader import catalog
-from grader.classroom import grading as classroom
+from grader.classroom import workspace
 from grader.classroom.gradebook import safe_cell
-from grader.classroom.grading import ClassOptions, content_hash, grade_class, read_state
+from grader.classroom.grading import grade_class, read_state
+from grader.classroom.model import ClassError, ClassOptions
 from grader.classroom.report import bucket, render_class
+from grader.classroom.workspace import content_hash
 from grader.cli.classroom import class_
 from grader.engine.run import RunOptions, grade
 from grader.sandbox import isolation
@@ -285,7 +287,7 @@ def test_only_a_changed_file_or_a_changed_setting_is_graded_again(tmp_path: Path
     assert [s.reused for s in grade_class(options(submissions, out)).students] == [False, True]
     changed = grade_class(options(submissions, out, seed=SEED + 1))
     assert not any(s.reused for s in changed.students)
-    with pytest.raises(classroom.ClassError, match="nobody"):
+    with pytest.raises(ClassError, match="nobody"):
         grade_class(options(submissions, out), only=["nobody"])
 
 
@@ -296,14 +298,14 @@ def test_a_student_whose_grading_dies_is_an_error_row(
     for student in ("crash", "heidi"):
         (submissions / student).mkdir(parents=True)
         shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / student / EX1)
-    real = classroom.grade_workspace
+    real = workspace.grade_workspace
 
-    def dying(workspace: Path, config: dict) -> dict:
-        if Path(workspace).name == "crash":
+    def dying(folder: Path, config: dict) -> dict:
+        if Path(folder).name == "crash":
             os._exit(3)  # the forked job dies, as a grader bug or the OOM killer would
-        return real(workspace, config)
+        return real(folder, config)
 
-    monkeypatch.setattr(classroom, "grade_workspace", dying)
+    monkeypatch.setattr(workspace, "grade_workspace", dying)
     out = tmp_path / "out"
     result = grade_class(options(submissions, out, jobs=1))
     assert not result.complete
@@ -370,7 +372,7 @@ def test_cli_exits_1_when_a_student_could_not_be_graded(
     submissions = tmp_path / "class"
     (submissions / "crash").mkdir(parents=True)
     shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / "crash" / EX1)
-    monkeypatch.setattr(classroom, "grade_workspace", lambda *_: os._exit(3))
+    monkeypatch.setattr(workspace, "grade_workspace", lambda *_: os._exit(3))
     args = ["class", str(submissions), "--out", str(tmp_path / "o"), "--lang", "en"]
     result = CliRunner().invoke(cli_group, args)
     assert result.exit_code == 1, result.output

@@ -23,7 +23,7 @@ from grader.classroom.gradebook import (
     pseudonym,
     write_gradebooks,
 )
-from grader.classroom.grading import ClassOptions, ClassResult, Student
+from grader.classroom.model import ClassOptions, ClassResult, Student
 from grader.classroom.policy import PolicyError, grade_of, load
 from grader.classroom.report import render_class
 from grader.classroom.similarity import clusters, fingerprint
@@ -248,7 +248,7 @@ def test_zip_times_are_kept_for_deadlines(tmp_path: Path) -> None:
 def test_a_dask_cluster_without_workers_ends_with_a_clear_error(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
     from grader.classroom.cluster import on_cluster
-    from grader.classroom.grading import ClassError
+    from grader.classroom.model import ClassError
 
     (tmp_path / "ann").mkdir()
     shutil.copyfile(ROOT / "grader" / "stubs" / EX1, tmp_path / "ann" / EX1)
@@ -349,7 +349,7 @@ def test_killing_dask_workers_never_regrades_a_written_student(tmp_path: Path) -
     import signal
 
     from grader.classroom.cluster import on_cluster
-    from grader.classroom.grading import grade_config
+    from grader.classroom.workspace import grade_config
     from grader.sandbox.limits import Limits
 
     folders = {}

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from grader import nofollow
-from grader.classroom.grading import ClassError, grade_workspace, learner_files
+from grader.classroom.model import ClassError
+from grader.classroom.workspace import grade_workspace, learner_files
 
 INSTALL_CLUSTER = "install the cluster extra: pip install '.[cluster]'"
 _one_at_a_time = threading.Lock()

@@ -129,7 +129,7 @@ def locally(
     progress: Finish,
 ) -> dict[str, dict | None]:
     """Grade `todo` in forked jobs, each storing its students; Interrupted on Ctrl-C."""
-    from grader.classroom.grading import grade_workspace
+    from grader.classroom.workspace import grade_workspace
     from grader.engine.jobs import run_in_jobs
     from grader.sandbox import zygote
 

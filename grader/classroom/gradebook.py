@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.classroom.policy import Grade, grade_of
+from grader.classroom.quizzes import quiz_topics
 from grader.report.html import points
 from grader.results import strip_control, write_atomic
 
 if TYPE_CHECKING:
-    from grader.classroom.grading import ClassResult, Student
+    from grader.classroom.model import ClassResult, Student
 
 FORMATS = ("csv", "canvas", "moodle")
 FORMULA_START = ("=", "+", "-", "@")
@@ -56,8 +57,6 @@ def exercise_status(student: Student, grade: Grade, exercise_id: str) -> str:
 
 def quiz_columns(result: ClassResult) -> list[str]:
     """The quiz topics anyone answered (`quiz:<topic>`), in the bank's order."""
-    from grader.classroom.report import quiz_topics
-
     return list(quiz_topics(result))
 
 

@@ -9,92 +9,42 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import __version__, catalog, nofollow, results
-from grader.catalog import Exercise
-from grader.classroom import layout
+from grader import __version__, catalog, results
+from grader.classroom import dispatch, layout, policy
+from grader.classroom.dispatch import Interrupted, Progress
 from grader.classroom.layout import Submission
-from grader.classroom.policy import Policy
+from grader.classroom.model import ClassError, ClassOptions, ClassResult, Policy, Student
+from grader.classroom.report import load_quiz, write_class
+from grader.classroom.workspace import content_hash, grade_config, grade_workspace, learner_files
 from grader.report.writing import read_sources, write_reports
 from grader.results import RunResult
-from grader.sandbox.limits import Limits
+
+__all__ = [  # the names a caller of `grade class` needs, whichever module defines them
+    "ClassError",
+    "ClassOptions",
+    "ClassResult",
+    "Interrupted",
+    "Student",
+    "content_hash",
+    "grade_class",
+    "grade_config",
+    "grade_workspace",
+    "learner_files",
+    "private_seed",
+    "read_state",
+    "student_dir",
+]
 
 STATE_FILE = "state.json"
 PRIVATE_SEED_FILE = ".private-seed"
 STATE_VERSION = 1
 _LOCK_FILE = ".state.lock"
-
-
-class ClassError(Exception):
-    """The class cannot be graded as asked (bad folders, missing Dask, unreachable cluster).
-
-    Cause: the message names the path or address. Remedy: fix the command line (the CLI turns
-    this into a usage error, exit status 2).
-    """
-
-
-@dataclass(frozen=True)
-class ClassOptions:
-    """How to grade a class; the per-student settings are those of `grade check`."""
-
-    submissions: Path
-    out: Path
-    exercises: tuple[Exercise, ...]
-    device: str = "all"
-    seed: int = 0
-    seed_private: bool = False  # used for every student, kept in OUT, never shown in reports
-    max_examples: int = 20
-    limits: Limits = field(default_factory=Limits)
-    lang: str = "en"
-    jobs: int = 1
-    dask: str | None = None
-    dask_wait: float = 120.0  # seconds a Dask cluster may have no worker before the run ends
-    overrides: Path | None = None  # overrides.toml (default: OUT/overrides.toml if present)
-    deadlines: Path | None = None  # deadlines.toml (default: OUT/deadlines.toml if present)
-    formats: tuple[str, ...] = ("csv",)  # gradebooks to write: csv, canvas, moodle
-    plain: bool = False  # no byte-order mark in the CSV files
-    anonymise: bool = False  # also write anonymised/ gradebooks with stable pseudonyms
-
-    def __post_init__(self) -> None:
-        if not self.exercises:
-            raise ValueError("no exercises to grade")
-        if self.jobs < 1:
-            raise ValueError(f"jobs must be at least 1, got {self.jobs!r}")
-
-
-@dataclass
-class Student:
-    """One student's row: the run (None when they could not be graded), quiz and content hash."""
-
-    id: str
-    digest: str
-    run: RunResult | None = None
-    quiz: dict[str, tuple[float, float]] = field(default_factory=dict)
-    error: str = ""
-    reused: bool = False
-    folder: Path | None = None  # where their files are (a nested folder, an unpacked zip)
-    problem: str = ""  # "missing" or "unreadable": a verdict on the submission, not a failure
-
-
-@dataclass
-class ClassResult:
-    """A whole class: one row per student, in id order."""
-
-    options: ClassOptions
-    students: list[Student]
-    policy: Policy = field(default_factory=Policy)
-
-    @property
-    def complete(self) -> bool:
-        """Whether every student got a verdict (failing, missing and unreadable included)."""
-        return all(s.run is not None or s.problem for s in self.students)
 
 
 def private_seed(out: Path, fresh: int) -> int:
@@ -116,26 +66,6 @@ def private_seed(out: Path, fresh: int) -> int:
 def unpacked_dir(out: Path) -> Path:
     """Where the students' zips are unpacked (inside OUT, hidden from learner code)."""
     return Path(out) / "unpacked"
-
-
-def learner_files(workspace: Path) -> list[Path]:
-    """The student's Python files and notebooks at the top of their workspace, sorted by name."""
-    found = [*Path(workspace).glob("*.py"), *Path(workspace).glob("*.ipynb")]
-    return sorted(p for p in found if p.is_file())
-
-
-def content_hash(workspace: Path) -> str:
-    """sha256 over the sorted names and bytes of the workspace's *.py and *.ipynb files."""
-    digest = hashlib.sha256()
-    for path in learner_files(workspace):
-        name = path.name.encode("utf-8", "surrogateescape")
-        digest.update(b"N" + len(name).to_bytes(8, "big") + name)
-        try:  # never through a symlink: a link to a classmate's file is not its content
-            digest.update(b"D" + nofollow.read_bytes(path))
-        except OSError as exc:
-            digest.update(f"unreadable: {exc.strerror or exc}".encode())
-        digest.update(b"E")
-    return digest.hexdigest()
 
 
 def settings(options: ClassOptions) -> dict[str, Any]:
@@ -196,37 +126,6 @@ def previous(out: Path, student: str) -> RunResult | None:
         return None
 
 
-def grade_config(options: ClassOptions) -> dict[str, Any]:
-    """The per-student settings as plain data (what a Dask task receives)."""
-    root = catalog.checks_root()
-    return {
-        "exercises": [e.id for e in options.exercises],
-        "device": options.device,
-        "seed": options.seed,
-        "seed_private": options.seed_private,
-        "max_examples": options.max_examples,
-        "limits": options.limits.as_dict(),
-        "lang": options.lang,
-        "checks_root": str(root) if root else None,
-        "hide": [str(Path(options.submissions).resolve()), str(Path(options.out).resolve())],
-    }
-
-
-def grade_workspace(workspace: Path, config: dict[str, Any]) -> dict:
-    """Grade every configured exercise of one workspace (one at a time); the JSON result dict."""
-    from grader.engine.run import RunOptions, grade
-
-    options = RunOptions(
-        workspace=Path(workspace),
-        exercises=tuple(catalog.find(i) for i in config["exercises"]),
-        limits=Limits(**config["limits"]),
-        hide=tuple(Path(p) for p in config["hide"]),
-        seed_private=bool(config.get("seed_private")),
-        **{key: config[key] for key in ("device", "seed", "max_examples", "lang")},
-    )
-    return results.to_dict(grade(options))
-
-
 def _check_folders(options: ClassOptions) -> list[Submission]:
     """The students to grade; ClassError when the folders are not usable."""
     submissions = Path(options.submissions)
@@ -250,12 +149,10 @@ def policy_of(options: ClassOptions) -> Policy:
 
     PolicyError (a usage error) when one is malformed: checked before anything is graded.
     """
-    from grader.classroom import policy as policies
-
     out = Path(options.out)
-    return policies.load(
-        options.overrides or out / policies.OVERRIDES_FILE,
-        options.deadlines or out / policies.DEADLINES_FILE,
+    return policy.load(
+        options.overrides or out / policy.OVERRIDES_FILE,
+        options.deadlines or out / policy.DEADLINES_FILE,
     )
 
 
@@ -269,12 +166,10 @@ def grade_class(
     stays in the gradebook, `only` just limits who is graded again. On Ctrl-C every job is
     stopped, the gradebook is written with what is done, and `Interrupted` is raised.
     """
-    from grader.classroom import dispatch as classroom_dispatch
-    from grader.classroom import report as classroom_report
     from grader.sandbox import zygote
 
     found = _check_folders(options)
-    policy = policy_of(options)
+    rules = policy_of(options)
     if only is not None:
         unknown = sorted(set(only) - {s.id for s in found})
         if unknown:
@@ -323,20 +218,20 @@ def grade_class(
         store(out, student, folders[student], data, options.lang)
         record(out, known, student, rows[student].digest)
 
-    progress = classroom_dispatch.Progress(len(todo), echo, options.lang)
+    progress = Progress(len(todo), echo, options.lang)
     folder_of = {s.id: s.folder for s in found}
     folders = {s: folder_of[s] for s in todo}
     try:
         graded = _dispatch(options, todo, folders, finish, progress) if todo else {}
-    except classroom_dispatch.Interrupted:
+    except Interrupted:
         _settle(out, rows, todo, {}, known, interrupted=True)
-        partial = ClassResult(options, [rows[s.id] for s in found], policy)
-        classroom_report.write_class(partial, out)
+        partial = ClassResult(options, [rows[s.id] for s in found], rules)
+        write_class(partial, out)
         kept = sum(1 for r in rows.values() if r.run is not None)
-        raise classroom_dispatch.Interrupted(kept, len(rows)) from None
+        raise Interrupted(kept, len(rows)) from None
     _settle(out, rows, todo, graded, known)
-    result = ClassResult(options=options, students=[rows[s.id] for s in found], policy=policy)
-    classroom_report.write_class(result, out)
+    result = ClassResult(options=options, students=[rows[s.id] for s in found], policy=rules)
+    write_class(result, out)
     return result
 
 
@@ -360,8 +255,6 @@ def _settle(
     interrupted: bool = False,
 ) -> None:
     """Put each graded student's run (or why there is none) and quiz into their row."""
-    from grader.classroom import report as classroom_report
-
     stored = read_state(out).get("students", {}) if interrupted else {}
     for student in todo:
         row = rows[student]
@@ -377,7 +270,7 @@ def _settle(
             row.run = results.from_dict(data)
     for row in rows.values():
         if row.folder is not None and not row.problem:
-            row.quiz = classroom_report.load_quiz(row.folder)
+            row.quiz = load_quiz(row.folder)
 
 
 def _dispatch(
@@ -388,8 +281,6 @@ def _dispatch(
     progress: Callable[[str, dict | None], None],
 ) -> dict[str, dict | None]:
     """Grade the students in `todo` locally (forked jobs) or on a Dask cluster."""
-    from grader.classroom import dispatch as classroom_dispatch
-
     config = grade_config(options)
     if options.dask:
         from grader.classroom.cluster import on_cluster
@@ -399,4 +290,4 @@ def _dispatch(
             progress(student, data)
 
         return on_cluster(options.dask, todo, folders, config, both, wait=options.dask_wait)
-    return classroom_dispatch.locally(todo, folders, config, options.jobs, finish, progress)
+    return dispatch.locally(todo, folders, config, options.jobs, finish, progress)

@@ -36,8 +36,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
+from grader.classroom.model import Deadlines, Override, Policy
+from grader.classroom.workspace import learner_files
+
 if TYPE_CHECKING:
-    from grader.classroom.grading import ClassResult, Student
+    from grader.classroom.model import ClassResult, Student
+
+__all__ = ["Deadlines", "Grade", "Override", "Policy", "PolicyError", "grade_of", "load"]
 
 OVERRIDES_FILE, DEADLINES_FILE = "overrides.toml", "deadlines.toml"
 EXCUSED = "excused"
@@ -49,35 +54,6 @@ class PolicyError(Exception):
 
     Cause: the message names the file and the entry. Remedy: fix it (a usage error, exit 2).
     """
-
-
-@dataclass(frozen=True)
-class Override:
-    """One manual decision on one exercise of one student."""
-
-    student: str
-    exercise: str
-    points: float | None
-    status: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    """A due time, the late penalty, and per-student extensions."""
-
-    due: dt.datetime
-    penalty_per_day: float = 0.0
-    max_penalty: float = 100.0
-    extensions: dict[str, dt.datetime] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Everything an instructor decided for this class."""
-
-    overrides: tuple[Override, ...] = ()
-    deadlines: Deadlines | None = None
 
 
 @dataclass
@@ -162,8 +138,6 @@ def load(overrides: Path | None, deadlines: Path | None) -> Policy:
 
 def submitted_at(folder: Path | None) -> dt.datetime | None:
     """The newest modification time of the student's exercise files (None when none)."""
-    from grader.classroom.grading import learner_files
-
     if folder is None:
         return None
     times = []

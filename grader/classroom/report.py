@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from grader import catalog
-from grader.classroom.policy import grade_of  # noqa: F401 - part of this module's API
-from grader.quiz import quiz_progress
+from grader.classroom.gradebook import write_gradebooks
+from grader.classroom.policy import grade_of
+from grader.classroom.quizzes import load_quiz, quiz_topics
+from grader.classroom.similarity import clusters
 from grader.report.html import MARKS, clean, environment, phrase, points, status_label
 from grader.results import ExerciseResult, write_atomic
 
@@ -26,7 +28,9 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from grader.classroom.grading import ClassResult, Student
+    from grader.classroom.model import ClassResult, Student
+
+__all__ = ["grade_of", "load_quiz", "quiz_topics", "render_class", "say", "write_class"]
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "messages.toml"
 BINS = 10
@@ -45,48 +49,6 @@ def say(key: str, lang: str = "en", **values: object) -> str:
     table = _messages()
     text = table.get(lang, {}).get(key) or table["en"].get(key)
     return phrase(key, lang, **values) if text is None else text.format(**values)
-
-
-def load_quiz(workspace: Path) -> dict[str, tuple[float, float]]:
-    """Quiz topic id -> (score, max) from the student's `.grade/quiz.json` (topics of the bank).
-
-    The file is the student's own: numbers are checked and clamped, unknown topics dropped.
-    """
-    from grader.quiz import bank
-
-    try:
-        questions = bank.load()
-    except bank.BankError:
-        return {}
-    asked = {t.id: sum(1 for q in questions.questions if q.topic == t.id) for t in questions.topics}
-    found: dict[str, tuple[float, float]] = {}
-    for entry in quiz_progress(workspace):
-        topic = entry.id.removeprefix("quiz:")
-        if topic not in asked:
-            continue
-        maximum = min(_number(entry.max_score), float(asked[topic]))
-        found[entry.id] = (min(_number(entry.score), maximum), maximum)
-    return found
-
-
-def _number(value: object) -> float:
-    """A finite, non-negative float, or 0 for anything else."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0
-    value = float(value)
-    return value if value == value and 0.0 <= value < float("inf") else 0.0
-
-
-def quiz_topics(result: ClassResult, lang: str = "en") -> dict[str, str]:
-    """The quiz topics anyone answered (`quiz:<topic>` -> title), in the bank's order."""
-    from grader.quiz import bank
-
-    present = {q for s in result.students for q in s.quiz}
-    try:
-        topics = bank.load().topics
-    except bank.BankError:
-        return {}
-    return {f"quiz:{t.id}": bank.pick(t.title, lang) for t in topics if f"quiz:{t.id}" in present}
 
 
 def _by_id(student: Student) -> dict[str, ExerciseResult]:
@@ -275,8 +237,6 @@ def ran_on(result: ClassResult) -> list[str]:
 
 def _similar(result: ClassResult) -> list[dict]:
     """Clusters of students with the same code for an exercise, cleaned for the page."""
-    from grader.classroom.similarity import clusters
-
     return [
         {
             "exercise": clean(c.exercise, 100),
@@ -354,8 +314,6 @@ def render_class(result: ClassResult, lang: str = "en") -> str:
 
 def write_class(result: ClassResult, out: Path) -> list[Path]:
     """Write the gradebook and the class page (each atomically); the paths written."""
-    from grader.classroom.gradebook import write_gradebooks
-
     options = result.options
     out, page = Path(out), Path(out) / "class.html"
     written = write_gradebooks(result, out, options.formats, options.plain, options.anonymise)

@@ -19,7 +19,7 @@ from grader import nofollow
 
 if TYPE_CHECKING:
     from grader.catalog import Exercise
-    from grader.classroom.grading import ClassResult
+    from grader.classroom.model import ClassResult
 
 MIN_NODES = 40  # smaller trees (a one-line body) match by chance
 MAX_BYTES = 256 * 1024

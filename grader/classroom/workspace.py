@@ -1,0 +1,66 @@
+"""One student's workspace: its files, their content hash, and grading it (locally or on Dask).
+
+Imported by the local jobs (`dispatch`), the Dask tasks (`cluster`) and the orchestrator
+(`grading`); it imports only `model` from this package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from grader import catalog, nofollow, results
+from grader.classroom.model import ClassOptions
+from grader.sandbox.limits import Limits
+
+
+def learner_files(workspace: Path) -> list[Path]:
+    """The student's Python files and notebooks at the top of their workspace, sorted by name."""
+    found = [*Path(workspace).glob("*.py"), *Path(workspace).glob("*.ipynb")]
+    return sorted(p for p in found if p.is_file())
+
+
+def content_hash(workspace: Path) -> str:
+    """sha256 over the sorted names and bytes of the workspace's *.py and *.ipynb files."""
+    digest = hashlib.sha256()
+    for path in learner_files(workspace):
+        name = path.name.encode("utf-8", "surrogateescape")
+        digest.update(b"N" + len(name).to_bytes(8, "big") + name)
+        try:  # never through a symlink: a link to a classmate's file is not its content
+            digest.update(b"D" + nofollow.read_bytes(path))
+        except OSError as exc:
+            digest.update(f"unreadable: {exc.strerror or exc}".encode())
+        digest.update(b"E")
+    return digest.hexdigest()
+
+
+def grade_config(options: ClassOptions) -> dict[str, Any]:
+    """The per-student settings as plain data (what a Dask task receives)."""
+    root = catalog.checks_root()
+    return {
+        "exercises": [e.id for e in options.exercises],
+        "device": options.device,
+        "seed": options.seed,
+        "seed_private": options.seed_private,
+        "max_examples": options.max_examples,
+        "limits": options.limits.as_dict(),
+        "lang": options.lang,
+        "checks_root": str(root) if root else None,
+        "hide": [str(Path(options.submissions).resolve()), str(Path(options.out).resolve())],
+    }
+
+
+def grade_workspace(workspace: Path, config: dict[str, Any]) -> dict:
+    """Grade every configured exercise of one workspace (one at a time); the JSON result dict."""
+    from grader.engine.run import RunOptions, grade
+
+    options = RunOptions(
+        workspace=Path(workspace),
+        exercises=tuple(catalog.find(i) for i in config["exercises"]),
+        limits=Limits(**config["limits"]),
+        hide=tuple(Path(p) for p in config["hide"]),
+        seed_private=bool(config.get("seed_private")),
+        **{key: config[key] for key in ("device", "seed", "max_examples", "lang")},
+    )
+    return results.to_dict(grade(options))
