@@ -147,8 +147,26 @@ class Message(str):
         """The text in every language, as results store it for `grade report --lang`."""
         return {lang: self.render(lang) for lang in LANGUAGES}
 
+    def worded(self, lang: str) -> Worded:
+        """The text in `lang`, still knowing its other languages."""
+        return Worded(self.render(lang), self.texts())
+
     def __reduce__(self) -> tuple:
         return (_message_again, (str(self.file.path), self.key, self.fields))
+
+
+class Worded(str):
+    """A message rendered in one language that keeps its `texts` in all (see CheckResult)."""
+
+    texts: dict[str, str]
+
+    def __new__(cls, text: str, texts: Mapping[str, str]) -> Worded:
+        self = super().__new__(cls, text)
+        self.texts = dict(texts)
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (Worded, (str(self), self.texts))
 
 
 def _message_again(path: str, key: str, fields: dict[str, Any]) -> Message:

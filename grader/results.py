@@ -36,10 +36,17 @@ class CheckResult:
     mistake: str = ""
     example: str = ""
     line: int | None = None
+    # The message in every language, where the check's words are data: `grade report --lang`
+    # re-words a stored run from it. Empty in results written before it existed.
+    texts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in CHECK_STATUSES:
             raise ValueError(f"check status must be one of {CHECK_STATUSES}, got {self.status!r}")
+        texts = getattr(self.message, "texts", None)  # a checking.Worded: keep every language
+        if isinstance(texts, dict):
+            self.texts = {**texts, **self.texts}
+            self.message = str(self.message)
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from grader.checking import CheckFailure, CheckInfo, show
+from grader.checking import CheckFailure, CheckInfo, raised, show
 from grader.sandbox.proxy import BadAnswer, LearnerRaised, NotImplementedYet, WorkerLost
 
 PROFILE = "grader"
@@ -76,20 +76,14 @@ def classify(exc: BaseException) -> tuple[str, str, str, str, int | None]:
     example = example_from_notes(exc)
     if isinstance(exc, CheckFailure):
         rendered = render_example(exc.example) if exc.example else example
-        return "failed", exc.message, exc.mistake or "", rendered, None
+        # said(): the check's message with the expected/got lines, in every language
+        return "failed", exc.said(), exc.mistake or "", rendered, None
     if isinstance(exc, NotImplementedYet):
         return "failed", "not implemented yet: it still raises NotImplementedError", "", "", None
     if isinstance(exc, WorkerLost):
         return "error", f"{exc.reason}: {exc.detail}", "", example, None
     if isinstance(exc, LearnerRaised):
-        where = f" (line {exc.line})" if exc.line else ""
-        return (
-            "failed",
-            f"your code raised {exc.type_name}: {exc.message}{where}",
-            "",
-            example,
-            exc.line,
-        )
+        return "failed", raised(exc), "", example, exc.line
     if isinstance(exc, BadAnswer):
         return "failed", f"the answer could not be read as plain data: {exc}", "", example, None
     if isinstance(exc, AssertionError):

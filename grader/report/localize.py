@@ -1,7 +1,9 @@
 """The grader's generic words inside check messages, in the learner's language.
 
-Check modules write their messages in English; the phrases that the plugin itself adds to
-them (a skip reason, "not implemented yet", "your code raised", the "expected:" / "got:"
+A check module's own words are data (`checking.messages`): its Message is rendered in the
+learner's language whole, and the result keeps the text in every language (`CheckResult.texts`)
+for `grade report --lang`. For the plain-str messages of older modules, the phrases that the
+plugin itself adds to them (a skip reason, "not implemented yet", "your code raised", the "expected:" / "got:"
 labels) are data in messages.toml, so a learner reading Chinese does not meet them in English.
 Text that comes from the learner's code (an exception's own message) is left as it is.
 """
@@ -28,6 +30,9 @@ _LABELS = re.compile(r"^(?P<indent>\s*)(?P<label>expected|got):(?P<pad> *)", re.
 
 def message(text: str, lang: str) -> str:
     """`text` with the grader's own phrases in `lang` (unchanged for English)."""
+    worded = getattr(text, "worded", None)
+    if callable(worded):  # a checking.Message: a check's words are data, rendered whole
+        return worded(lang)  # a str in `lang` that keeps its texts in every language
     if lang == "en" or not text:
         return text
     if text in _SKIPS:
@@ -66,7 +71,7 @@ def run(stored: RunResult, lang: str, seen: Callable[[str], int] = lambda key: 0
             replace(
                 c,
                 title=titles.get(c.name, c.title),
-                message=message(c.message, lang),
+                message=c.texts.get(lang) or message(c.message, lang),
                 diagnosis=exercise.mistake(c.mistake, lang)
                 if c.mistake in exercise.mistakes
                 else c.diagnosis,
