@@ -250,10 +250,12 @@ class CheckFailure(AssertionError):
             for name, value in (("expected", self.expected), ("got", self.got))
             if value is not ABSENT
         }
-        if not shown:
-            return self.message
-        key = "with_" + "_".join(shown)
-        return say(key, message=self.message, **shown)
+        key = {
+            ("expected", "got"): "with_expected_got",
+            ("expected",): "with_expected",
+            ("got",): "with_got",
+        }.get(tuple(shown))
+        return say(key, message=self.message, **shown) if key else self.message
 
 
 def fail(message: str, **details: Any) -> NoReturn:
