@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from grader import course
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
@@ -221,24 +223,13 @@ def load(path: Path = CATALOG_FILE) -> tuple[Exercise, ...]:
 
 
 def checks_root() -> Path | None:
-    """An instructor's private checks folder (`$GRADE_CHECKS`, set by `grade --checks DIR`).
-
-    It is a layer over the shipped exercises: whatever it holds for an exercise (a catalog
-    entry, `checks/<file>`, `probes/<file>`, corpus, quiz topics) takes the place of the shipped
-    one, and everything it does not hold is inherited, so a folder may override one exercise.
-    """
-    root = os.environ.get("GRADE_CHECKS")
-    return Path(root).resolve() if root else None
+    """The private checks folder of the course in use (`grade --checks DIR`), if any."""
+    return course.current().private
 
 
 def catalog_path() -> Path:
-    """The top catalog layer: `$GRADE_CATALOG`, a private checks folder's, or the shipped one."""
-    if os.environ.get("GRADE_CATALOG"):
-        return Path(os.environ["GRADE_CATALOG"])
-    root = checks_root()
-    if root and (root / "catalog.toml").is_file():
-        return root / "catalog.toml"
-    return CATALOG_FILE
+    """The top catalog layer of the course in use: a private folder's, or the shipped one."""
+    return course.current().catalog_file
 
 
 @cache
@@ -254,8 +245,7 @@ def layered(path: Path) -> tuple[Exercise, ...]:
 
 def checks_dir() -> Path:
     """Where the hidden check modules of the top layer are: a private folder's, or the shipped."""
-    root = checks_root()
-    return root / "checks" if root and (root / "checks").is_dir() else PACKAGE_DIR / "checks"
+    return course.current().checks_dir
 
 
 def checks_file(stem: str, folder: Path | None = None) -> Path:
@@ -282,17 +272,12 @@ def private_ids() -> set[str]:
 
 def probes_for(exercise: Exercise) -> str:
     """The probes the worker loads for `exercise`: a private file path, or the shipped module."""
-    root = checks_root()
-    if root and (root / "probes" / exercise.file).is_file():
-        return str(root / "probes" / exercise.file)
-    return f"grader.probes.{exercise.stem}"
+    mine = course.current().private_file("probes", exercise.file)
+    return str(mine) if mine is not None else f"grader.probes.{exercise.stem}"
 
 
 def exercises() -> tuple[Exercise, ...]:
-    """The exercises in use: `$GRADE_CATALOG` alone, else the shipped ones under any private
-    layer's entries."""
-    if os.environ.get("GRADE_CATALOG"):
-        return load(Path(os.environ["GRADE_CATALOG"]))
+    """The exercises in use: the shipped ones under the private layer's entries, if any."""
     path = catalog_path()
     return load(path) if path == CATALOG_FILE else layered(path)
 

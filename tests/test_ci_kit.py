@@ -304,7 +304,9 @@ def test_private_checks_travel_in_the_bundle_and_are_used(tmp_path: Path) -> Non
     (private / "solutions").mkdir()
     text = (ROOT / "grader" / "catalog.toml").read_text().replace("points = 2", "points = 5")
     (private / "catalog.toml").write_text(text)
-    shutil.copy(ROOT / "grader" / "checks" / "exercise01_squeeze.py", private / "checks")
+    for piece in ("exercise01_squeeze.py", "exercise01_squeeze.toml"):  # a check and its words
+        if (ROOT / "grader" / "checks" / piece).is_file():
+            shutil.copy(ROOT / "grader" / "checks" / piece, private / "checks")
     shutil.copy(ROOT / "grader" / "probes" / "exercise01_squeeze.py", private / "probes")
     shutil.copy(ROOT / "solutions" / "exercise01_squeeze.py", private / "solutions")
     bundle = build_bundle(tmp_path, "--checks", str(private))

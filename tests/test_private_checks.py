@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog
+from grader import catalog, course
 from grader.cli import cli
 from grader.sandbox import isolation
 
@@ -23,14 +23,15 @@ def private_folder(tmp_path: Path) -> Path:
     (root / "probes").mkdir()
     catalog = (ROOT / "grader" / "catalog.toml").read_text().replace("points = 2", "points = 5")
     (root / "catalog.toml").write_text(catalog)
-    shutil.copy(ROOT / "grader" / "checks" / "exercise01_squeeze.py", root / "checks")
+    for piece in ("exercise01_squeeze.py", "exercise01_squeeze.toml"):  # a check and its words
+        if (ROOT / "grader" / "checks" / piece).is_file():
+            shutil.copy(ROOT / "grader" / "checks" / piece, root / "checks")
     probes = (ROOT / "grader" / "probes" / "exercise01_squeeze.py").read_text()
     (root / "probes" / "exercise01_squeeze.py").write_text(probes + "\nPRIVATE_MARKER = 1\n")
     return root
 
 
 def test_private_catalog_and_checks_are_used(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("GRADE_CHECKS", "")  # restored (unset) after the test
     root = private_folder(tmp_path)
     result = CliRunner().invoke(
         cli,
@@ -53,7 +54,6 @@ def test_private_catalog_and_checks_are_used(tmp_path: Path, monkeypatch) -> Non
 
 
 def test_private_folder_is_hidden_from_learner_code(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("GRADE_CHECKS", "")  # restored (unset) after the test
     root = private_folder(tmp_path)
     workspace = tmp_path / "ws"
     workspace.mkdir()
@@ -113,7 +113,7 @@ def verbatim_copy(tmp_path: Path) -> Path:
     (root / "probes").mkdir()
     shutil.copy(ROOT / "grader" / "catalog.toml", root)
     for folder in ("checks", "probes"):
-        for path in (ROOT / "grader" / folder).glob("exercise*.py"):
+        for path in (ROOT / "grader" / folder).glob("exercise*.*"):  # modules and their words
             shutil.copy(path, root / folder)
     return root
 
@@ -130,7 +130,6 @@ def grade_json(root: Path, workspace: Path, *ids: str) -> dict:
 
 @pytest.mark.slow
 def test_verbatim_private_copy_gives_every_reference_full_marks(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("GRADE_CHECKS", "")  # restored (unset) after the test
     workspace = tmp_path / "ws"
     shutil.copytree(ROOT / "solutions", workspace)
     run = grade_json(verbatim_copy(tmp_path), workspace, "all")
@@ -162,14 +161,15 @@ def doubled(entry: str) -> str:
 
 
 def test_private_folder_overrides_one_exercise_and_inherits_the_rest(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("GRADE_CHECKS", "")  # restored (unset) after the test
     root = tmp_path / "layer"
     (root / "checks").mkdir(parents=True)
     shipped = (ROOT / "grader" / "catalog.toml").read_text()
     # Only exercise 1's entry, with doubled points, and its checks module.
     first = first_entry(shipped)
     (root / "catalog.toml").write_text(doubled(first))
-    shutil.copy(ROOT / "grader" / "checks" / "exercise01_squeeze.py", root / "checks")
+    for piece in ("exercise01_squeeze.py", "exercise01_squeeze.toml"):  # a check and its words
+        if (ROOT / "grader" / "checks" / piece).is_file():
+            shutil.copy(ROOT / "grader" / "checks" / piece, root / "checks")
     workspace = tmp_path / "ws"
     workspace.mkdir()
     for name in ("exercise01_squeeze.py", "exercise02_to_numpy.py"):
@@ -208,8 +208,7 @@ def test_a_private_quiz_bank_replaces_its_topics_only(tmp_path: Path, monkeypatc
         topic + "".join("\n[[questions]]\n" + e.split("\n\n[", 1)[0] + "\n" for e in kept),
         encoding="utf-8",
     )
-    monkeypatch.setenv("GRADE_CHECKS", str(private))
-    monkeypatch.setenv(bank.BANK_ENV, str(private / "quiz" / "bank.toml"))
+    monkeypatch.setattr(course, "_current", course.Course.layered(private))
     layered = bank.load()
     base = bank.shipped()
     assert [t.id for t in layered.topics] == [t.id for t in base.topics]

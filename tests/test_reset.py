@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from grader import catalog, progress
+from grader import catalog, course, progress
 from grader import reset as resetting
 from grader.cli.instructor import reset
 from grader.reset import STUBS_DIR, backup_path
@@ -143,7 +143,7 @@ def test_a_private_folder_without_a_translation_gives_its_english_stub(
     (private / "catalog.toml").write_text((ROOT / "grader" / "catalog.toml").read_text())
     (private / "checks").mkdir()
     (private / "stubs" / SQUEEZE).write_text('"""The instructor\'s own stub."""\n')
-    monkeypatch.setenv("GRADE_CHECKS", str(private))
+    monkeypatch.setattr(course, "_current", course.Course.layered(private))
     exercise = catalog.find("exercise1")
     assert resetting.stub_path(exercise, "zh") == private / "stubs" / SQUEEZE
     (private / "stubs" / "zh").mkdir()

@@ -49,6 +49,9 @@ def private_folder(tmp_path: Path, catalog_text: str | None = None) -> Path:
     text = catalog_text or catalog_entries("exercise1")
     (root / "catalog.toml").write_text(text)
     shutil.copy(ROOT / "grader" / "checks" / SQUEEZE, root / "checks")
+    words = ROOT / "grader" / "checks" / Path(SQUEEZE).with_suffix(".toml")  # the check's messages
+    if words.is_file():
+        shutil.copy(words, root / "checks")
     shutil.copy(ROOT / "grader" / "probes" / SQUEEZE, root / "probes")
     shutil.copy(ROOT / "solutions" / SQUEEZE, root / "solutions")
     shutil.copy(ROOT / "exercises" / SQUEEZE, root / "exercises")

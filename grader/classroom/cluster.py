@@ -5,7 +5,6 @@ Dask is an optional extra (`pip install '.[cluster]'`), imported only here and o
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
@@ -13,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader import nofollow
+from grader import course, nofollow
 from grader.classroom.model import ClassError
 from grader.classroom.workspace import grade_workspace, learner_files
 
@@ -39,10 +38,9 @@ def grade_remote(origin: str, files: dict[str, bytes], config: dict[str, Any]) -
     The files travel with the task, so workers need no shared file system; one student at a
     time per worker process (pytest runs the checks in-process).
     """
-    with _one_at_a_time, tempfile.TemporaryDirectory(prefix="grade-class-") as tmp:
-        os.environ.pop("GRADE_CHECKS", None)
-        if config["checks_root"]:  # the private checks folder of the class's teacher
-            os.environ["GRADE_CHECKS"] = config["checks_root"]
+    # The course of the class's teacher (a private checks folder, or the shipped exercises).
+    taught = course.Course.layered(config["checks_root"])
+    with _one_at_a_time, course.using(taught), tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         workspace = (Path(tmp) / "workspace").resolve()
         workspace.mkdir()
         for name, data in files.items():

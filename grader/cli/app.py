@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from grader import catalog
+from grader import catalog, course
 from grader.cli.common import EXIT_INTERNAL
 
 # name -> (module, attribute): the one place where commands are assembled.
@@ -74,19 +74,22 @@ class DefaultToCheck(click.Group):
     "checks_root",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="An instructor's private checks folder (catalog.toml, checks/, probes/, quiz/).",
+    envvar="GRADE_CHECKS",
+    help="An instructor's private checks folder (catalog.toml, checks/, probes/, quiz/), "
+    "layered over the shipped exercises (default: $GRADE_CHECKS).",
 )
 @click.version_option(package_name="torch-grader")
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, checks_root: Path | None) -> None:
     """Grade PyTorch exercises: `grade exercise3`, `grade list`, `grade hint exercise3`."""
-    if checks_root is not None:
-        use_private_checks(ctx, checks_root)
-    ctx.obj = {"lang": catalog.language(lang)}
+    taught = course.Course() if checks_root is None else private_course(ctx, checks_root)
+    previous = course.use(taught)  # the one configuration every command below reads
+    ctx.call_on_close(lambda: course.use(previous))
+    ctx.obj = {"lang": catalog.language(lang), "course": taught}
 
 
-def use_private_checks(ctx: click.Context, root: Path) -> None:
-    """Point the whole grader at a private checks folder; a usage error if it is incomplete."""
+def private_course(ctx: click.Context, root: Path) -> course.Course:
+    """The course with a private checks folder over it; a usage error if the folder is empty."""
     root = root.resolve()
     from grader.instructor.ci_kit import missing_private_parts
 
@@ -97,9 +100,7 @@ def use_private_checks(ctx: click.Context, root: Path) -> None:
             ctx,
             param_hint="'--checks'",
         )
-    os.environ["GRADE_CHECKS"] = str(root)
-    if (root / "quiz" / "bank.toml").is_file():
-        os.environ["GRADE_QUIZ_BANK"] = str(root / "quiz" / "bank.toml")
+    return course.Course.layered(root)
 
 
 def main() -> None:

@@ -94,7 +94,9 @@ def _workspace(ctx: click.Context, workspace: Path | None) -> Path | None:
     "bank_option",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help=f"Question bank to use (default: ${quiz_bank.BANK_ENV}, else the shipped one).",
+    envvar=quiz_bank.BANK_ENV,
+    help=f"Question bank to use (default: ${quiz_bank.BANK_ENV}, else the --checks folder's "
+    "layered over the shipped one).",
 )
 @click.option(
     "--workspace",

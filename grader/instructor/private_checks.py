@@ -50,8 +50,10 @@ def start(folder: Path, exercises: list[Exercise], project: Path) -> list[Path]:
     (folder / "catalog.toml").write_text(header + text, encoding="utf-8")
     written.append(folder / "catalog.toml")
     for exercise in exercises:
+        words = Path(exercise.file).with_suffix(".toml").name  # a check module's messages
         pieces = [
             (catalog.PACKAGE_DIR / "checks" / exercise.file, folder / "checks"),
+            (catalog.PACKAGE_DIR / "checks" / words, folder / "checks"),
             (catalog.PACKAGE_DIR / "probes" / exercise.file, folder / "probes"),
             (STUBS_DIR / exercise.file, folder / "exercises"),
             (project / "solutions" / exercise.file, folder / "solutions"),
@@ -59,8 +61,8 @@ def start(folder: Path, exercises: list[Exercise], project: Path) -> list[Path]:
         for source, target in pieces:
             if source.is_file():
                 target.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target / exercise.file)
-                written.append(target / exercise.file)
+                shutil.copyfile(source, target / source.name)
+                written.append(target / source.name)
         corpus = project / "tests" / "submissions" / exercise.id
         if corpus.is_dir():
             shutil.copytree(corpus, folder / "submissions" / exercise.id, dirs_exist_ok=True)

@@ -8,13 +8,14 @@ the fallback for any phrase a private bank leaves out.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from grader import course
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -144,10 +145,10 @@ def placeholders(text: str) -> set[str]:
 
 
 def bank_path(option: Path | None = None) -> Path:
-    """The bank in use: the --bank option, else `$GRADE_QUIZ_BANK`, else the shipped one."""
+    """The bank in use: the --bank option, else the private checks folder's, else the shipped."""
     if option is not None:
         return Path(option)
-    return Path(os.environ.get(BANK_ENV) or BANK_FILE)
+    return course.current().quiz_bank or BANK_FILE
 
 
 def _text(entry: dict, key: str, where: str, problems: list[str]) -> dict:
@@ -303,10 +304,7 @@ def load(path: Path | None = None) -> Bank:
 
 
 def _private_bank() -> Path | None:
-    from grader import catalog
-
-    root = catalog.checks_root()
-    return root / "quiz" / "bank.toml" if root else None
+    return course.current().quiz_bank
 
 
 def layered(private: Bank) -> Bank:
