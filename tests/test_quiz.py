@@ -190,8 +190,7 @@ def test_a_broken_bank_lists_every_problem(tmp_path: Path) -> None:
 def test_a_private_bank_replaces_the_shipped_one(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "private.toml"
     path.write_text(_tiny_bank(), encoding="utf-8")
-    monkeypatch.setenv(quiz_bank.BANK_ENV, str(path))
-    private = quiz_bank.load()
+    private = quiz_bank.load(path)  # `grade quiz --bank PATH` (or $GRADE_QUIZ_BANK)
     assert [q.id for q in private.questions] == ["tiny-choice", "tiny-broken"]
     assert private.phrase("right", "zh") == "正确！"  # phrases it leaves out come from the grader
 

@@ -18,7 +18,7 @@ import click
 
 from grader import __version__, progress, results
 from grader.quiz import keys
-from grader.quiz.bank import RESERVED_KEYS, Bank, Question, pick
+from grader.quiz.model import RESERVED_KEYS, Bank, Question, pick
 from grader.results import CheckResult, ExerciseResult, RunResult
 from grader.sandbox.limits import Limits
 

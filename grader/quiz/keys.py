@@ -23,7 +23,7 @@ from string import Template
 from typing import Any
 
 from grader.quiz import keycache
-from grader.quiz.bank import Bank, Question, pick
+from grader.quiz.model import Bank, Question, pick
 from grader.sandbox.limits import Limits
 
 QUIZ_LIMITS = Limits(call_seconds=30.0, exercise_seconds=600.0)
