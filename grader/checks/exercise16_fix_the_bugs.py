@@ -104,6 +104,14 @@ PREDICT_ERRORS = {
     "Can't call numpy() on Tensor that requires grad": "numpy_of_graph",
 }
 
+# On a GPU (emulated), the two device mistakes raise torch's own errors.
+GPU_PREDICT_ERRORS = {
+    **PREDICT_ERRORS,
+    "Expected all tensors to be on the same device": "input_not_on_model_device",
+    "can't convert cuda": "numpy_on_gpu",
+}
+
+
 predict_cases = st.fixed_dictionaries(
     {
         "seed": st.integers(0, 99),
@@ -119,29 +127,31 @@ def _predict(learner, device: str, case: dict) -> tuple[dict, dict, torch.Tensor
     generator = torch.Generator().manual_seed(case["seed"])
     features = torch.randn(case["n"], case["f"], generator=generator, dtype=torch.float64)
     mode = "training" if case["training"] else "evaluation"
+    where = " on a GPU (emulated)" if device == "emulated" else ""
     example = {
         "model": f"Linear({case['f']}, 8), ReLU, Dropout(0.5), Linear(8, {case['classes']}) "
-        f"in {mode} mode (float32)",
+        f"in {mode} mode (float32){where}",
         "features": f"a float64 array of shape {tuple(features.shape)}",
     }
-    got = probe_naming_errors(
-        learner,
-        "predict",
-        example,
-        PREDICT_ERRORS,
-        seed=case["seed"],
-        features=features,
-        classes=case["classes"],
-        training=case["training"],
-        device=device,
-    )
+    arguments = {
+        "seed": case["seed"],
+        "features": features,
+        "classes": case["classes"],
+        "training": case["training"],
+    }
+    if device == "emulated":
+        got = probe_naming_errors(
+            learner, "predict_emulated", example, GPU_PREDICT_ERRORS, **arguments
+        )
+    else:
+        got = probe_naming_errors(
+            learner, "predict", example, PREDICT_ERRORS, **arguments, device=device
+        )
     return got, example, features
 
 
-@check("predict_classes", devices="all")
-@given(case=predict_cases)
-def test_predict_classes(learner, device, case):
-    got, example, features = _predict(learner, device, case)
+def _expect_classes(got: dict, example: dict, features: torch.Tensor, case: dict) -> None:
+    """predict's answer is a NumPy int64 array of the right classes (near ties either way)."""
     value = got["value"]
     if isinstance(value, torch.Tensor):
         fail(
@@ -175,6 +185,21 @@ def test_predict_classes(learner, device, case):
         mistake="predict_train_mode" if training else None,
         example=example,
     )
+
+
+@check("predict_classes", devices="all")
+@given(case=predict_cases)
+def test_predict_classes(learner, device, case):
+    got, example, features = _predict(learner, device, case)
+    _expect_classes(got, example, features, case)
+
+
+@check("predict_on_gpu", devices="emulated")
+@given(case=predict_cases)
+def test_predict_on_gpu(learner, case):
+    """predict for a model on a GPU, emulated on any machine (see `emulating_cuda`)."""
+    got, example, features = _predict(learner, "emulated", case)
+    _expect_classes(got, example, features, case)
 
 
 @check("predict_no_graph")

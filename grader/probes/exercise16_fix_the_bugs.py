@@ -15,11 +15,13 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from grader.probes.common import *  # noqa: F403
-from grader.probes.common import get
+from grader.probes.common import EmulatedCuda, emulated_cuda_module, emulating_cuda, get
 
 
 def _plain(value: Any) -> Any:
-    """A learner's result as it can travel: tensors and arrays as they are, else a description."""
+    """A learner's result as it can travel: tensors (on the CPU) and arrays as they are."""
+    if isinstance(value, EmulatedCuda):
+        return value.detach().as_subclass(torch.Tensor)
     if isinstance(value, torch.Tensor):
         return value.detach()
     return value
@@ -68,6 +70,21 @@ def probe_predict(
         "training_after": bool(model.training),
         "dtypes_after": sorted({str(p.dtype) for p in nn.Module.parameters(model)}),
     }
+
+
+def probe_predict_emulated(
+    module: Any, seed: int, features: torch.Tensor, classes: int, training: bool
+) -> dict:
+    """predict for a model on a GPU, emulated (`emulating_cuda`): the input must go to the
+    model's device (or the model raises "Expected all tensors to be on the same device"), and
+    the result must come back to the CPU before `.numpy()`."""
+    model = emulated_cuda_module(predict_model(seed, features.shape[1], classes))
+    model.train(training)
+    calls = _record_calls(model)
+    torch.manual_seed(seed)
+    with emulating_cuda():
+        out = get(module, "predict")(model, features.numpy())
+    return {"value": _plain(out), "calls": calls}
 
 
 def probe_mlp_params(module: Any, sizes: list[int]) -> dict:
