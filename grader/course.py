@@ -16,8 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.catalog import Exercise
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+STUBS_DIR = PACKAGE_DIR / "stubs"  # the pristine stubs (stubs/<lang>/ for translations)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,22 @@ class Course:
 
     def _mine(self, *parts: str) -> Path | None:
         return self.private.joinpath(*parts) if self.private is not None else None
+
+
+def stub_path(exercise: Exercise, lang: str = "en") -> Path:
+    """The pristine stub: the course's private folder's (stubs/ or exercises/), else the shipped.
+
+    The stubs are the main teaching text, so each folder may hold a translation in `<lang>/`
+    (same code, docstrings and comments in that language); English is the fallback.
+    """
+    root = current().private
+    folders = [root / "stubs", root / "exercises"] if root is not None else []
+    for folder in [*folders, STUBS_DIR]:
+        names = [f"{lang}/{exercise.file}", exercise.file] if lang != "en" else [exercise.file]
+        for name in names:
+            if (folder / name).is_file():
+                return folder / name
+    return STUBS_DIR / exercise.file
 
 
 _current = Course()

@@ -9,25 +9,9 @@ from pathlib import Path
 
 from grader import catalog, notebook, progress, results
 from grader.catalog import Exercise
+from grader.course import stub_path
 
-STUBS_DIR = catalog.PACKAGE_DIR / "stubs"
 BACKUPS = "backups"
-
-
-def stub_path(exercise: Exercise, lang: str = "en") -> Path:
-    """The pristine stub: a private checks folder's (stubs/ or exercises/), else the shipped one.
-
-    The stubs are the main teaching text, so each folder may hold a translation in `<lang>/`
-    (same code, docstrings and comments in that language); English is the fallback.
-    """
-    root = catalog.checks_root()
-    folders = [root / "stubs", root / "exercises"] if root is not None else []
-    for folder in [*folders, STUBS_DIR]:
-        names = [f"{lang}/{exercise.file}", exercise.file] if lang != "en" else [exercise.file]
-        for name in names:
-            if (folder / name).is_file():
-                return folder / name
-    return STUBS_DIR / exercise.file
 
 
 def backup_path(

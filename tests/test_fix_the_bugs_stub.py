@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from grader import catalog
+from grader.course import STUBS_DIR
 from grader.engine.run import RunOptions, _precheck, grade
-from grader.reset import STUBS_DIR
 
 EXERCISE = catalog.find("exercise16")
 

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from grader import catalog, course, progress
 from grader import reset as resetting
 from grader.cli.instructor import reset
-from grader.reset import STUBS_DIR, backup_path
+from grader.course import STUBS_DIR
+from grader.reset import backup_path
 from grader.reset import reset as reset_exercise
 from grader.results import ExerciseResult, RunResult
 
@@ -116,7 +117,7 @@ def test_a_private_folder_stub_is_preferred(tmp_path: Path, monkeypatch) -> None
     (private / "catalog.toml").write_text((ROOT / "grader" / "catalog.toml").read_text())
     (private / "checks").mkdir()
     (private / "stubs" / SQUEEZE).write_text('"""The instructor\'s own stub."""\n')
-    monkeypatch.setenv("GRADE_CHECKS", str(private))
+    monkeypatch.setattr(course, "_current", course.Course.layered(private))
     workspace = workspace_with(tmp_path, "mine = 1\n")
     result = invoke("reset", "exercise1", "--workspace", str(workspace))
     assert result.exit_code == 0, result.output

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from grader.reset import STUBS_DIR
+from grader.course import STUBS_DIR
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NOQA = re.compile(r"noqa: ?[A-Z0-9, ]+[A-Z0-9]")

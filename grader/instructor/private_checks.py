@@ -38,7 +38,7 @@ def start(folder: Path, exercises: list[Exercise], project: Path) -> list[Path]:
     folder = Path(folder)
     if (folder / "catalog.toml").exists():
         raise FileExistsError(folder / "catalog.toml")
-    from grader.reset import STUBS_DIR
+    from grader.course import STUBS_DIR
 
     written = []
     header = "# A private catalog layer: these entries replace the shipped ones of the same id.\n"

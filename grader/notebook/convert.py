@@ -14,8 +14,8 @@ from typing import Any
 
 from grader import catalog, notebook
 from grader.catalog import Exercise
+from grader.course import stub_path
 from grader.notebook.view import say
-from grader.reset import stub_path
 
 
 def split_stub(text: str) -> tuple[str, str]:
