@@ -1,63 +1,66 @@
 """`grade watch`: re-grade the exercise being edited on every save, from an already warm process.
 
 The process keeps torch, pytest and the fork server loaded, so a re-grade costs a fresh worker
-fork and the checks themselves, never another torch import. File events come from inotify on
-Linux; elsewhere, or where events do not arrive (network drives), modification times are polled.
+fork and the checks themselves, never another torch import. File events come from `watchfiles`
+(inotify on Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows); where it is missing or
+events do not arrive (network drives), modification times are polled, and they are compared
+after every wait anyway, to catch what events miss (editors that swap files).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import os
-import select
-import struct
-import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-IN_CLOSE_WRITE, IN_MOVED_TO, IN_CREATE = 0x8, 0x80, 0x100
-IN_NONBLOCK = 0o4000
+from typing import Any
 
 
 class Changes:
-    """Yields each time a file in a folder may have changed (inotify, else polling)."""
+    """Yields each time a file in a folder may have changed (watchfiles, else polling)."""
 
     def __init__(self, folder: Path, poll: bool = False, interval: float = 0.25) -> None:
         self.folder = Path(folder)
         self.interval = interval
-        self._fd = -1 if poll else self._inotify()
+        self._stop = threading.Event()
+        self._events: Iterator[Any] | None = None if poll else self._watcher()
         self._stamps = self._snapshot()
 
     @property
     def polling(self) -> bool:
-        """Whether changes are found by polling modification times."""
-        return self._fd < 0
+        """Whether changes are found by polling modification times only."""
+        return self._events is None
 
-    def _inotify(self) -> int:
-        if not sys.platform.startswith("linux"):
-            return -1
+    def _watcher(self) -> Iterator[Any] | None:
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-            fd = libc.inotify_init1(IN_NONBLOCK)
-            if fd < 0:
-                return -1
-            mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE
-            if libc.inotify_add_watch(fd, str(self.folder).encode(), mask) < 0:
-                os.close(fd)
-                return -1
-            return fd
-        except (OSError, AttributeError):
-            return -1
+            import watchfiles
+        except ImportError:  # an install without it still works, by polling
+            return None
+        events = watchfiles.watch(
+            self.folder,
+            watch_filter=lambda change, path: path.endswith((".py", ".ipynb")),
+            debounce=50,
+            step=20,
+            rust_timeout=max(1, int(self.interval * 1000)),
+            yield_on_timeout=True,
+            stop_event=self._stop,
+            raise_interrupt=False,
+            recursive=False,
+        )
+        try:
+            next(events)  # start watching now: a save before the first wait is not lost
+        except (OSError, RuntimeError):
+            return None
+        return events
 
     def _snapshot(self) -> dict[str, float]:
         stamps: dict[str, float] = {}
-        for path in self.folder.glob("*.py"):
-            try:
-                stamps[path.name] = path.stat().st_mtime_ns
-            except OSError:
-                continue
+        for pattern in ("*.py", "*.ipynb"):
+            for path in self.folder.glob(pattern):
+                try:
+                    stamps[path.name] = path.stat().st_mtime_ns
+                except OSError:
+                    continue
         return stamps
 
     def wait(self, timeout: float) -> set[str]:
@@ -65,39 +68,28 @@ class Changes:
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
-            if self._fd >= 0:
-                ready, _, _ = select.select(
-                    [self._fd], [], [], max(0.0, min(remaining, self.interval))
-                )
-                names = self._drain() if ready else set()
+            names: set[str] = set()
+            if self._events is not None:
+                try:
+                    names = {Path(path).name for _, path in next(self._events)}
+                except (StopIteration, OSError, RuntimeError):
+                    self._events = None  # events stopped arriving: poll from now on
             else:
                 time.sleep(max(0.0, min(remaining, self.interval)))
-                names = set()
-            stamps = self._snapshot()  # also catches what events miss (editors that swap files)
+            stamps = self._snapshot()
             names |= {n for n, t in stamps.items() if self._stamps.get(n) != t}
             self._stamps = stamps
             if names or remaining <= 0:
                 return names
 
-    def _drain(self) -> set[str]:
-        names: set[str] = set()
-        try:
-            data = os.read(self._fd, 65536)
-        except BlockingIOError:
-            return names
-        offset = 0
-        while offset + 16 <= len(data):
-            _, _, _, length = struct.unpack_from("iIII", data, offset)
-            raw = data[offset + 16 : offset + 16 + length].split(b"\0", 1)[0]
-            names.add(raw.decode(errors="replace"))
-            offset += 16 + length
-        return names
-
     def close(self) -> None:
         """Stop watching."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self._stop.set()
+        if self._events is not None:
+            close = getattr(self._events, "close", None)
+            if close is not None:
+                close()
+            self._events = None
 
 
 def watch(
