@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.classroom.policy import Grade, grade_of
+from grader.classroom.policy import Grade, grade_of, stamp
 from grader.classroom.quizzes import quiz_topics
 from grader.report.html import points
 from grader.results import strip_control, write_atomic
@@ -69,14 +69,14 @@ def csv_rows(result: ClassResult) -> list[list[str]]:
     for exercise_id in exercises:
         header += [exercise_id, f"{exercise_id} status"]
     header += [*quizzes, "total", "max"]
-    header += ["late days", "penalty %", "final"] if late else []
+    header += ["submitted", "late days", "penalty %", "final"] if late else []
     header += ["status", "notes"]
     possible = [POINTS_POSSIBLE]
     for exercise in result.options.exercises:
         possible += [points(exercise.max_score), ""]
     catalog_max = sum(e.max_score for e in result.options.exercises)
     possible += [""] * len(quizzes) + [points(catalog_max), points(catalog_max)]
-    possible += ["", "", points(catalog_max)] if late else []
+    possible += ["", "", "", points(catalog_max)] if late else []
     possible += ["", ""]
     rows = [header, possible]
     for student in result.students:
@@ -90,7 +90,8 @@ def csv_rows(result: ClassResult) -> list[list[str]]:
         row += [points(grade.raw), points(grade.maximum)] if graded else ["", points(grade.maximum)]
         if late:
             final = points(grade.total) if graded else ""
-            row += [str(grade.late_days), points(grade.penalty), final]
+            when = f"{stamp(grade)} ({grade.submitted_by})" if grade.submitted else ""
+            row += [when, str(grade.late_days), points(grade.penalty), final]
         row += [row_status(student), "; ".join(grade.notes)]
         rows.append(row)
     return [[safe_cell(c) for c in row] for row in rows]

@@ -18,8 +18,11 @@ keep the verdict of their code.
     [extensions]
     bob = 2026-05-03T23:59:00Z
 
+    submission_time = "file"  # or "commit": the last git commit touching the files
+
 The submission time is the newest modification time of the student's exercise files (an LMS
-zip keeps them, `git clone` does not: use the zip, or set times with `touch -d`).
+zip keeps them, `git clone` does not), or with `submission_time = "commit"` the time of the
+last commit touching them when the submission is a git checkout (`commits`), else file times.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-from grader.classroom.model import Deadlines, Override, Policy
+from grader.classroom import commits
+from grader.classroom.model import SUBMISSION_TIMES, Deadlines, Override, Policy
 from grader.classroom.workspace import learner_files
 
 if TYPE_CHECKING:
@@ -67,6 +71,7 @@ class Grade:
     late_days: int = 0
     penalty: float = 0.0  # percent
     submitted: dt.datetime | None = None
+    submitted_by: str = ""  # "commit" or "file": where the submission time came from
 
     @property
     def raw(self) -> float:
@@ -125,6 +130,12 @@ def load(overrides: Path | None, deadlines: Path | None) -> Policy:
         if "due" not in data:
             raise PolicyError(f"{deadlines}: needs due = <date-time>")
         extensions = data.get("extensions", {})
+        how = data.get("submission_time", "file")
+        if how not in SUBMISSION_TIMES:
+            raise PolicyError(
+                f"{deadlines}: submission_time should be one of {', '.join(SUBMISSION_TIMES)}, "
+                f"got {how!r}"
+            )
         rules = Deadlines(
             due=_time(data["due"], f"{deadlines}: due"),
             penalty_per_day=float(data.get("penalty_per_day", 0)),
@@ -132,6 +143,7 @@ def load(overrides: Path | None, deadlines: Path | None) -> Policy:
             extensions={
                 str(k): _time(v, f"{deadlines}: extensions.{k}") for k, v in extensions.items()
             },
+            submitted=how,
         )
     return Policy(tuple(found), rules)
 
@@ -147,6 +159,24 @@ def submitted_at(folder: Path | None) -> dt.datetime | None:
         except OSError:
             continue
     return dt.datetime.fromtimestamp(max(times), dt.timezone.utc) if times else None
+
+
+def submission_time(
+    folder: Path | None, top: Path, how: str = "file"
+) -> tuple[dt.datetime | None, str]:
+    """When the student submitted, and how that is known: ("commit" or "file").
+
+    With `how == "commit"`, the time of the last git commit touching their files when `folder`
+    is in a git checkout (looked for up to `top`, the student's submission); file times else.
+    """
+    if folder is None:
+        return None, ""
+    if how == "commit":
+        stamp = commits.committed_at(learner_files(folder), folder, top)
+        if stamp is not None:
+            return dt.datetime.fromtimestamp(stamp, dt.timezone.utc), "commit"
+    found = submitted_at(folder)
+    return found, "file" if found else ""
 
 
 def grade_of(student: Student, result: ClassResult, policy: Policy) -> Grade:
@@ -177,10 +207,19 @@ def grade_of(student: Student, result: ClassResult, policy: Policy) -> Grade:
         )
     rules = policy.deadlines
     if rules is not None and not student.problem:
-        grade.submitted = submitted_at(student.folder)
+        top = Path(result.options.submissions) / student.id
+        grade.submitted, grade.submitted_by = submission_time(student.folder, top, rules.submitted)
         due = rules.extensions.get(student.id, rules.due)
         if grade.submitted is not None and grade.submitted > due:
             grade.late_days = math.ceil((grade.submitted - due).total_seconds() / DAY)
             grade.penalty = min(rules.max_penalty, grade.late_days * rules.penalty_per_day)
-            grade.notes.append(f"{grade.late_days} day(s) late: -{grade.penalty:g}%")
+            when = f"{'last commit' if grade.submitted_by == 'commit' else 'files'} {stamp(grade)}"
+            grade.notes.append(f"{grade.late_days} day(s) late ({when}): -{grade.penalty:g}%")
     return grade
+
+
+def stamp(grade: Grade) -> str:
+    """The submission time as the gradebook writes it (UTC, to the second), or ""."""
+    if grade.submitted is None:
+        return ""
+    return grade.submitted.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
