@@ -300,10 +300,10 @@ def test_a_student_whose_grading_dies_is_an_error_row(
         shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / student / EX1)
     real = workspace.grade_workspace
 
-    def dying(folder: Path, config: dict) -> dict:
+    def dying(folder: Path, config: dict, *rest: object) -> dict:
         if Path(folder).name == "crash":
             os._exit(3)  # the forked job dies, as a grader bug or the OOM killer would
-        return real(folder, config)
+        return real(folder, config, *rest)
 
     monkeypatch.setattr(workspace, "grade_workspace", dying)
     out = tmp_path / "out"
