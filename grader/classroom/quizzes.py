@@ -43,11 +43,11 @@ def _number(value: object) -> float:
 
 def quiz_topics(result: ClassResult, lang: str = "en") -> dict[str, str]:
     """The quiz topics anyone answered (`quiz:<topic>` -> title), in the bank's order."""
-    from grader.quiz import bank
+    from grader.quiz import bank, model
 
     present = {q for s in result.students for q in s.quiz}
     try:
         topics = bank.load().topics
     except bank.BankError:
         return {}
-    return {f"quiz:{t.id}": bank.pick(t.title, lang) for t in topics if f"quiz:{t.id}" in present}
+    return {f"quiz:{t.id}": model.pick(t.title, lang) for t in topics if f"quiz:{t.id}" in present}
