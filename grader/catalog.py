@@ -296,15 +296,31 @@ def find(exercise_id: str) -> Exercise:
     raise LookupError(unknown_id_message(exercise_id))
 
 
-def unknown_id_message(exercise_id: str) -> str:
-    """'Unknown exercise ...' with the closest ids, for usage errors."""
-    ids = [e.id for e in exercises()]
-    close = difflib.get_close_matches(exercise_id, ids, n=3, cutoff=0.6)
-    digits = re.sub(r"\D", "", exercise_id)
+def closest_ids(text: str) -> list[str]:
+    """Exercise ids a person typing `text` probably meant: an exercise's file name or stem
+    (`exercise03_train_step.py`), the same number (`exercise03`), or a close spelling."""
+    every = exercises()
+    name = Path(text).name
+    by_file = [e.id for e in every if name in (e.file, e.stem)]
+    if by_file:
+        return by_file
+    ids = [e.id for e in every]
+    close = difflib.get_close_matches(text, ids, n=3, cutoff=0.6)
+    digits = re.sub(r"\D", "", text)
     if digits and f"exercise{int(digits)}" in ids and f"exercise{int(digits)}" not in close:
         close.insert(0, f"exercise{int(digits)}")
-    suggestion = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return f"Unknown exercise {exercise_id!r}.{suggestion}"
+    return close
+
+
+def did_you_mean(text: str) -> str:
+    """' Did you mean 'exercise3'?' for what `text` probably meant, or ''."""
+    close = closest_ids(text)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def unknown_id_message(exercise_id: str) -> str:
+    """'Unknown exercise ...' with the closest ids, for usage errors."""
+    return f"Unknown exercise {exercise_id!r}.{did_you_mean(exercise_id)}"
 
 
 def is_exercise_id(text: str) -> bool:

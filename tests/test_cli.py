@@ -183,3 +183,39 @@ def test_stubs_and_syntax_errors_are_answered_without_torch(tmp_path: Path) -> N
     statuses = {e["id"]: e["status"] for e in run["exercises"]}
     assert statuses.pop("exercise2") == "error"
     assert set(statuses.values()) == {"not_started"}
+
+
+def test_a_file_name_for_an_id_suggests_the_id_once_and_cleanly() -> None:
+    result = CliRunner().invoke(cli, ["exercise03_train_step.py"])
+    assert result.exit_code == 2
+    assert (
+        "No such command or exercise 'exercise03_train_step.py'. Did you mean 'exercise3'? "
+        "Try 'grade list'." in result.output
+    )
+
+
+def test_a_json_path_that_is_a_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["check", "exercise1", "--json", str(tmp_path), "--workspace", str(tmp_path)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "'--json'" in result.output and "is a directory" in result.output
+
+
+def test_a_mistyped_workspace_is_a_usage_error_everywhere_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    typo = tmp_path / "exercsies"
+    (tmp_path / "answers.toml").write_text("", encoding="utf-8")
+    for command in (
+        ["check", "exercise1"],
+        ["list"],
+        ["hint", "exercise1"],
+        ["report"],
+        ["reset", "exercise1"],
+        ["quiz", "shapes", "--answers", str(tmp_path / "answers.toml")],
+    ):
+        result = CliRunner().invoke(cli, [*command, "--workspace", str(typo)])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"'{typo}' is not a folder" in result.output, (command, result.output)
+        assert not typo.exists(), command

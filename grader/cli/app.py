@@ -54,9 +54,8 @@ class DefaultToCheck(click.Group):
             return "check", command, args
         if args and args[0] not in known and not args[0].startswith("-"):
             raise click.UsageError(
-                f"No such command or exercise {args[0]!r}. "
-                f"{catalog.unknown_id_message(args[0]).split('.', 1)[1].strip()} "
-                "Try 'grade list'.".replace("  ", " "),
+                f"No such command or exercise {args[0]!r}.{catalog.did_you_mean(args[0])} "
+                "Try 'grade list'.",
                 ctx,
             )
         return super().resolve_command(ctx, args)

@@ -8,17 +8,11 @@ import click
 
 from grader import catalog
 from grader.classroom.gradebook import FORMATS
+from grader.cli.common import language
 from grader.cli.options import examples, grading_options, limits
 from grader.engine import resources
 
 EXIT_OK, EXIT_NOT_GRADED, EXIT_INTERRUPTED = 0, 1, 130
-
-
-def _language(ctx: click.Context, lang: str | None) -> str:
-    """The --lang given here, else the one given to `grade`, else GRADE_LANG or LANG."""
-    parent = ctx.find_root().obj
-    inherited = parent.get("lang") if isinstance(parent, dict) else None
-    return catalog.language(lang or inherited)
 
 
 @click.command("class")
@@ -123,7 +117,7 @@ def class_(
     from grader.classroom.report import say
     from grader.results import strip_control
 
-    lang = _language(ctx, lang)
+    lang = language(ctx, lang)
     private = bool(getattr(seed, "private", False))
     if private:  # one private seed for the whole class, kept in OUT for resumed runs
         seed = private_seed(out, int(seed))

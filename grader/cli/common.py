@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal, overload
 
 import click
 
@@ -41,13 +42,38 @@ def find_workspace(start: Path) -> Path | None:
     return None
 
 
-def resolve_workspace(ctx: click.Context, workspace: Path | None) -> Path:
-    """The workspace option, or the project's exercises/ folder; a usage error if neither."""
+def language(ctx: click.Context, lang: str | None = None) -> str:
+    """The language to speak: a command's own --lang, else the group's, else GRADE_LANG/LANG."""
+    root = ctx.find_root().obj
+    inherited = root.get("lang") if isinstance(root, dict) else None
+    return catalog.language(lang or inherited)
+
+
+@overload
+def resolve_workspace(
+    ctx: click.Context, workspace: Path | None, required: Literal[True] = True
+) -> Path: ...
+@overload
+def resolve_workspace(
+    ctx: click.Context, workspace: Path | None, required: Literal[False]
+) -> Path | None: ...
+def resolve_workspace(
+    ctx: click.Context, workspace: Path | None, required: bool = True
+) -> Path | None:
+    """The --workspace folder, else the project's exercises/ folder around the current one.
+
+    A --workspace that is not a folder is a usage error (never a folder created for a typo);
+    so is finding none when one is `required`.
+    """
     if workspace is not None:
+        if not workspace.is_dir():
+            raise click.BadParameter(
+                f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
+            )
         return workspace
     found = find_workspace(Path.cwd())
-    if found is None:
-        lang = ctx.obj["lang"]
+    if found is None and required:
+        lang = language(ctx)
         raise click.UsageError(
             f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
             f"{catalog.message('no_workspace_fix', lang)}",

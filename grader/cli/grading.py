@@ -30,7 +30,11 @@ from grader.report import terminal
     help="Folder with your exercise files (default: the project's exercises/).",
 )
 @click.option(
-    "--json", "json_path", default=None, help="Write the results as JSON to PATH ('-' for stdout)."
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True),  # a folder is a usage error, not a crash
+    default=None,
+    help="Write the results as JSON to PATH ('-' for stdout).",
 )
 @click.option(
     "--jobs",

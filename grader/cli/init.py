@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from grader import catalog, notebook
+from grader.cli.common import language
 from grader.notebook.convert import init_folder
 from grader.notebook.view import say
 
@@ -23,8 +24,7 @@ from grader.notebook.view import say
 @click.pass_context
 def init(ctx: click.Context, folder: Path, notebooks: bool, lang: str | None) -> None:
     """Create FOLDER with every exercise to work on (existing files are kept as they are)."""
-    root = ctx.find_root().obj
-    lang = catalog.language(lang or (root.get("lang") if isinstance(root, dict) else None))
+    lang = language(ctx, lang)
     if folder.exists() and not folder.is_dir():
         raise click.BadParameter(say("init_not_folder", lang, path=folder), ctx)
     if notebooks:

@@ -11,6 +11,7 @@ import click
 
 from grader import catalog, progress
 from grader import reset as resetting
+from grader.cli.common import find_workspace, language, resolve_workspace
 from grader.instructor import ci_kit
 from grader.instructor import verify as verifying
 
@@ -34,20 +35,9 @@ def phrase(key: str, lang: str, **values: object) -> str:
     return (table.get(lang, {}).get(key) or table["en"][key]).format(**values)
 
 
-def _language(ctx: click.Context) -> str:
-    obj = ctx.find_root().obj
-    return catalog.language(obj.get("lang") if isinstance(obj, dict) else None)
-
-
-def _find_workspace() -> Path | None:
-    from grader.cli.common import find_workspace
-
-    return find_workspace(Path.cwd())
-
-
 def _project_root() -> Path:
     """The project around the current folder (the parent of its exercises/), else the folder."""
-    workspace = _find_workspace()
+    workspace = find_workspace(Path.cwd())
     return workspace.parent if workspace is not None else Path.cwd()
 
 
@@ -160,7 +150,7 @@ def gradescope(
             )
     try:
         visibility = "after_due_date" if hide_checks else "visible"
-        data = ci_kit.gradescope_zip(checks, lang=_language(ctx), visibility=visibility)
+        data = ci_kit.gradescope_zip(checks, lang=language(ctx), visibility=visibility)
         ci_kit.write_new(out, data, force=force)
     except FileExistsError:
         raise click.ClickException(f"{out} exists: pass --force to overwrite it.") from None
@@ -282,15 +272,9 @@ def verify(
 @click.pass_context
 def reset(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, yes: bool) -> None:
     """Put the untouched stub of IDS (or 'all') back; your file is kept in .grade/backups/."""
-    lang = _language(ctx)
+    lang = language(ctx)
     chosen = _exercises(ctx, ids)
-    workspace = workspace or _find_workspace()
-    if workspace is None:
-        raise click.UsageError(
-            f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
-            f"{catalog.message('no_workspace_fix', lang)}",
-            ctx,
-        )
+    workspace = resolve_workspace(ctx, workspace)
     if "all" in ids and not yes:
         backups = progress.state_dir(workspace) / resetting.BACKUPS
         click.confirm(

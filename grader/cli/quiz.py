@@ -6,18 +6,13 @@ from pathlib import Path
 
 import click
 
-from grader import catalog, results
+from grader import results
+from grader.cli.common import language, resolve_workspace
 from grader.cli.options import report_options
 from grader.quiz import bank as quiz_bank
 from grader.quiz import flow, keys
 
 EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def _lang(ctx: click.Context) -> str:
-    """The language chosen on the `grade` group (--lang), else from the environment."""
-    obj = ctx.find_root().obj
-    return (obj.get("lang") if isinstance(obj, dict) else None) or catalog.language()
 
 
 def _load_bank(ctx: click.Context, option: Path | None) -> quiz_bank.Bank:
@@ -48,19 +43,6 @@ def _questions(ctx: click.Context, bank: quiz_bank.Bank, topics: list[str] | Non
         return bank.of_topics(topics)
     except LookupError as exc:
         raise click.UsageError(str(exc), ctx) from None
-
-
-def _workspace(ctx: click.Context, workspace: Path | None) -> Path | None:
-    """Where to keep the results: --workspace, else the project's exercises/ folder, if any."""
-    if workspace is not None:
-        if not workspace.is_dir():
-            raise click.BadParameter(
-                f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
-            )
-        return workspace
-    from grader.cli.common import find_workspace
-
-    return find_workspace(Path.cwd())
 
 
 @click.command("quiz")
@@ -125,7 +107,7 @@ def quiz(
     Asks in the terminal; or `--template FILE` writes an answers file and `--answers FILE`
     grades it (exit 0 when every answer is right, 1 otherwise, 2 for a bad file).
     """
-    lang = _lang(ctx)
+    lang = language(ctx)
     if answers_path is not None and template_path is not None:
         raise click.UsageError("Give --answers or --template, not both.", ctx)
     bank = _load_bank(ctx, bank_option)
@@ -144,7 +126,7 @@ def quiz(
         if json_path != "-":
             click.echo("\n".join(flow.report_lines(bank, items, lang)))
     run = flow.quiz_run(bank, items, run_seed, lang)
-    where = _workspace(ctx, workspace)
+    where = resolve_workspace(ctx, workspace, required=False)
     if where is not None:
         flow.remember_quiz(where, run)
     if html_path or junit_path or gradescope_path:

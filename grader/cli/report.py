@@ -7,35 +7,10 @@ from pathlib import Path
 import click
 
 from grader import catalog, progress
+from grader.cli.common import language, resolve_workspace
 from grader.report import localize
 from grader.report.html import phrase
 from grader.report.writing import read_sources, write_reports
-
-
-def _language(ctx: click.Context, lang: str | None) -> str:
-    parent = ctx.find_root().obj
-    inherited = parent.get("lang") if isinstance(parent, dict) else None
-    return catalog.language(lang or inherited)
-
-
-def _workspace(ctx: click.Context, workspace: Path | None, lang: str) -> Path:
-    if workspace is not None:
-        if not workspace.is_dir():
-            raise click.BadParameter(
-                f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
-            )
-        return workspace
-    from grader.cli.common import find_workspace
-
-    found = find_workspace(Path.cwd())
-    if found is None:
-        raise click.UsageError(
-            f"{catalog.message('no_workspace', lang, cwd=Path.cwd())} "
-            f"{catalog.message('no_workspace_fix', lang)}",
-            ctx,
-        )
-    return found
-
 
 _path = click.Path(dir_okay=False, path_type=Path)
 
@@ -74,8 +49,8 @@ def report(
     lang: str | None,
 ) -> None:
     """Write reports of the last run (HTML by default, to .grade/report.html) without grading."""
-    lang = _language(ctx, lang)
-    workspace = _workspace(ctx, workspace, lang)
+    lang = language(ctx, lang)
+    workspace = resolve_workspace(ctx, workspace)
     run = progress.last_run(workspace)
     if run is None:
         where = progress.state_dir(workspace) / "last-run.json"
