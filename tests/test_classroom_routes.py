@@ -1,9 +1,10 @@
 """One class, three routes, one gradebook: `grade class` on local jobs, on a Dask cluster, and
 each student through the Gradescope bundle's own `run_autograder` give the same verdicts.
 
-The class is small (two exercises, seven students) but has every kind of submission the routes
+The class is small (two exercises, eight students) but has every kind of submission the routes
 must agree on: full marks, named mistakes, an empty folder, an empty file, a zip wrapping its
-files in one folder, files in `exercises/`, and a student's own helper module.
+files in one folder, a zip that does not unpack (class and Dask only: Gradescope refuses such an
+upload), files in `exercises/`, and a student's own helper module.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def build_class(root: Path) -> Path:
         archive.write(MISTAKE1, f"zipped-main/{EX1}")
         archive.write(SOLUTION2, f"zipped-main/{EX2}")
         archive.writestr("__MACOSX/._zipped-main", b"")
+    (submissions / "broken.zip").write_bytes(b"PK\x03\x04 cut short by the download")
     return submissions
 
 
@@ -146,7 +148,8 @@ def through_gradescope(submissions: Path, work: Path) -> dict[str, dict]:
         assert done.returncode == 0, done.stdout + done.stderr
         return student, json.loads((root / "results" / "results.json").read_text())
 
-    entries = sorted(submissions.iterdir())
+    # A zip that does not unpack never reaches run_autograder: Gradescope rejects the upload.
+    entries = [e for e in sorted(submissions.iterdir()) if e.name != "broken.zip"]
     with ThreadPoolExecutor(2) as pool:
         return dict(pool.map(grade_one, entries))
 
@@ -172,7 +175,16 @@ def routes(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_the_class_grades_to_the_expected_verdicts(routes: dict) -> None:
     local = routes["local"]
-    assert sorted(local) == ["empty", "full", "helper", "missing", "mistake", "nested", "zipped"]
+    assert sorted(local) == [
+        "broken",
+        "empty",
+        "full",
+        "helper",
+        "missing",
+        "mistake",
+        "nested",
+        "zipped",
+    ]
     for student, expected in EXPECTED.items():
         for exercise_id, (status, points) in expected.items():
             got = local[student][exercise_id]
@@ -180,6 +192,7 @@ def test_the_class_grades_to_the_expected_verdicts(routes: dict) -> None:
             assert points is None or got[1] == points, (student, exercise_id, got)
             assert points is not None or 0 <= (got[1] or 0) < catalog.find(exercise_id).max_score
     assert local["missing"] == {i: ("missing", None) for i in IDS}  # listed, never a silent 0
+    assert local["broken"] == {i: ("unreadable", None) for i in IDS}
     assert all(
         s in ("failed", "error") or s.startswith("error:") for s, _ in local["mistake"].values()
     )
@@ -192,8 +205,10 @@ def test_local_and_dask_routes_write_the_same_gradebook(routes: dict) -> None:
 
 def test_the_gradescope_bundle_grades_every_student_as_the_class_does(routes: dict) -> None:
     gradescope, local = routes["gradescope"], routes["local"]
-    assert sorted(gradescope) == sorted(local)
+    assert sorted(gradescope) == sorted(set(local) - {"broken"})
     for student, verdicts in local.items():
+        if student == "broken":
+            continue
         data = gradescope[student]
         if student == "missing":  # Gradescope sees one student: nothing handed in, not started
             assert from_gradescope(data) == {i: ("not_started", 0.0) for i in IDS}
