@@ -2,7 +2,8 @@
 
 Each sub-folder of the submissions folder is one student's workspace (named by the student id);
 results land in `OUT/students/<id>/`, and `OUT/state.json` keeps a content hash per student so
-that a new run grades only what changed or was not reached (`classroom_report` does the rest).
+that a new run grades only what changed or was not reached (`report` writes the rest). This is
+the orchestrator: it imports the other modules of the package, and none of them imports it.
 """
 
 from __future__ import annotations
