@@ -17,15 +17,18 @@ from torch import nn
 
 from grader.checking import (
     CheckFailure,
+    Code,
     check,
+    difference,
     fail,
-    plural,
+    messages,
+    probe_naming_errors,
     same,
-    show,
-    type_name,
     which_mistake,
 )
 from grader.sandbox.proxy import LearnerRaised
+
+say = messages(__name__)
 
 CORRECT = ("zero_grad", "forward", "backward", "step")
 # Step orders learners write, each with the mistake it shows (several orders per mistake).
@@ -50,13 +53,6 @@ ARCHS: dict[str, Callable[[int, int, int], nn.Module]] = {
 LOSSES = {"mse": nn.MSELoss, "cross_entropy": nn.CrossEntropyLoss}
 LOSS_CODE = {"mse": "nn.MSELoss()", "cross_entropy": "nn.CrossEntropyLoss()"}
 RTOL, ATOL = 1e-6, 1e-9
-
-
-class Code(str):
-    """Text shown as code in an example (without the quotes a string's repr adds)."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 def round_values(shape: Any, generator: torch.Generator) -> torch.Tensor:
@@ -169,7 +165,7 @@ def describe(recipe: dict, batches: list, **more: Any) -> dict:
         "model": Code(f"{model}.double()"),
         "loss_fn": Code(LOSS_CODE[recipe["loss"]]),
         "optimizer": Code(f"torch.optim.SGD(model.parameters(), lr={recipe['lr']}{momentum})"),
-        "batch sizes": [len(x) for x, _ in batches],
+        "batch_sizes": [len(x) for x, _ in batches],
         **more,
     }
 
@@ -217,22 +213,22 @@ def expect_trajectory(recipe: dict, batches: list, got: Any, stale: dict | None)
     """Fail unless the parameters after each step are those of correct steps, naming why."""
     example = describe(recipe, batches, steps=len(batches))
     if stale is not None:
-        example["before the first call"] = Code("every p.grad holds an old gradient")
+        example["old_grads"] = stale  # in every p.grad before the first call
     want, _ = simulate(recipe, batches, CORRECT, stale)
     if type(got) is not list or len(got) != len(want):
-        fail("the probe's report was not readable", got=show(got), example=example)
+        fail(say("unreadable_report"), got=got, example=example)
     if params_match(got, want):
         return
     first = next(k for k in range(len(want)) if not params_match(got[k : k + 1], want[k : k + 1]))
     wanted, gotten = want[first]["params"], got[first]["params"]
     name = next(n for n in wanted if not same(gotten.get(n), wanted[n], RTOL, ATOL))
     before = got[first - 1]["params"] if first else {n: recipe["state"][n] for n in wanted}
-    unmoved = " (that call did not change them at all)" if same(gotten, before) else ""
     fail(
-        f"after call {first + 1} of train_step, the parameters differ from {first + 1} correct "
-        f"{plural(first + 1, 'step')}{unmoved}; first difference in {name!r}.\n"
-        f"  expected: {show(wanted[name], 2000, 100)}\n"
-        f"  got:      {show(gotten.get(name), 2000, 100)}",
+        say(
+            "trajectory_unmoved" if same(gotten, before) else "trajectory_differs",
+            call=first + 1,
+            name=repr(name),
+        ),
         expected=wanted[name],
         got=gotten.get(name),
         mistake=diagnose_order(recipe, batches, got, stale),
@@ -253,10 +249,7 @@ def test_train_step_trajectory(learner, device, recipe, sizes):
 def test_train_step_clears_old_grads(learner, device, recipe, sizes):
     batches = make_batches(recipe, sizes)
     generator = torch.Generator().manual_seed(recipe["seed"] + 1)
-    stale = {
-        k: torch.randn(v.shape, generator=generator, dtype=torch.float64)
-        for k, v in recipe["state"].items()
-    }
+    stale = {k: round_values(v.shape, generator) for k, v in recipe["state"].items()}
     got = learner.probe("train_step", recipe=recipe, batches=batches, device=device, stale=stale)
     expect_trajectory(recipe, batches, got, stale)
 
@@ -272,8 +265,7 @@ def test_train_step_returns_loss(learner, device, recipe, size):
     (before, after), _ = simulate(recipe, batches * 2)
     if not same(value, before["loss"], RTOL, ATOL):
         fail(
-            f"train_step returned {value!r}; the batch's loss before the update is "
-            f"{before['loss']!r}.",
+            say("loss_not_before_update"),
             expected=before["loss"],
             got=value,
             example=example,
@@ -285,9 +277,9 @@ def expect_float(value: Any, what: str, example: dict) -> float:
     """`value` if it is a Python float; a tensor (the loss itself) is a named mistake."""
     if type(value) is not float:
         fail(
-            f"{what} returned {type_name(value)} {show(value, 120)}, expected a Python float.",
-            expected="float",
-            got=type_name(value),
+            say("not_a_float", what=what),
+            expected=Code("float"),
+            got=value,
             example=example,
             mistake="returned_tensor" if type(value) is torch.Tensor else None,
         )
@@ -300,26 +292,35 @@ def run_epoch(
     """The train_epoch probe's report and the example; a loader attribute is a named mistake."""
     example = describe(recipe, batches)
     example["loader"] = Code(
-        "[(inputs, targets), ...]  # a list of batches"
+        "[(inputs, targets), ...]"
         if loader == "list"
         else f"DataLoader(TensorDataset(inputs, targets), batch_size={len(batches[0][0])})"
     )
     if mode == "eval":
         example["before"] = Code("model.eval()")
     kwargs = {"recipe": recipe, "batches": batches, "device": device, "loader": loader}
-    try:
-        return learner.probe("train_epoch", mode=mode, **kwargs), example
-    except LearnerRaised as raised:
-        if raised.is_a("AttributeError") and (
-            "dataset" in raised.message or "batch_size" in raised.message
-        ):
-            where = f" (line {raised.line})" if raised.line else ""
-            fail(
-                f"train_epoch raised AttributeError: {raised.message}{where}",
-                example=example,
-                mistake="loader_attributes",
-            )
-        raise
+    loader_attributes = {
+        "has no attribute 'dataset'": "loader_attributes",
+        "has no attribute 'batch_size'": "loader_attributes",
+    }
+    got = probe_naming_errors(
+        learner, "train_epoch", example, loader_attributes, mode=mode, **kwargs
+    )
+    return got, example
+
+
+def expect_state(got: dict, want: dict, message: str, mistakes: dict, example: dict) -> None:
+    """Fail unless the state_dict after the epoch is `want`: the first entry that differs, whole."""
+    if same(got["state"], want, RTOL, ATOL):
+        return
+    path, got_part, want_part = difference(got["state"], want, RTOL, ATOL) or ("", None, None)
+    fail(
+        say(message, part=f"model.state_dict(){path}", sizes=str(got["sizes"])),
+        expected=want_part,
+        got=got_part,
+        example=example,
+        mistake=which_mistake(got["state"], mistakes, RTOL, ATOL),
+    )
 
 
 def epoch_mistakes(recipe: dict, batches: list) -> dict:
@@ -347,15 +348,8 @@ def test_train_epoch_every_batch(learner, device, recipe, sizes, loader):
     got, example = run_epoch(learner, device, recipe, batches, loader, "train")
     _, want = simulate(recipe, batches)
     if not same(got["state"], want, RTOL, ATOL):
-        fail(
-            f"after train_epoch the parameters are not those of one training step on each of the "
-            f"{len(batches)} batches in order (train_step ran on batches of sizes "
-            f"{got['sizes']}).",
-            expected=want,
-            got=got["state"],
-            example=example,
-            mistake=which_mistake(got["state"], epoch_mistakes(recipe, batches), RTOL, ATOL),
-        )
+        mistakes = epoch_mistakes(recipe, batches)
+        expect_state(got, want, "epoch_differs", mistakes, example)
 
 
 @check("train_epoch_train_mode", devices="all")
@@ -380,21 +374,13 @@ def test_train_epoch_train_mode(learner, device, recipe, sizes, loader):
     _, in_eval = simulate(recipe, batches, train=False)
     if not all(got["modes"]) or same(got["state"], in_eval, RTOL, ATOL):
         fail(
-            "train_epoch trained the model while some of its layers were in evaluation mode "
-            "(BatchNorm used its running statistics instead of the batch's).",
-            expected="model.training == True for every submodule during the epoch",
-            got=f"training mode at each forward pass: {got['modes']}",
+            say("trained_in_eval_mode"),
+            expected=[True] * len(got["modes"]),
+            got=got["modes"],
             example=example,
             mistake="no_train_mode",
         )
-    fail(
-        "after train_epoch the model's parameters and BatchNorm statistics are not those of "
-        "one training-mode step per batch.",
-        expected=want,
-        got=got["state"],
-        example=example,
-        mistake=which_mistake(got["state"], epoch_mistakes(recipe, batches), RTOL, ATOL),
-    )
+    expect_state(got, want, "epoch_differs_in_train_mode", epoch_mistakes(recipe, batches), example)
 
 
 @check("train_epoch_mean_loss", devices="all")
@@ -425,8 +411,7 @@ def test_train_epoch_mean_loss(learner, device, recipe, sizes, loader):
             ("no_zero_grad", sum(v * n for v, n in zip(leaky, sizes, strict=True)) / sum(sizes))
         )
         fail(
-            f"train_epoch returned {value!r}; the batch losses {[round(v, 6) for v in losses]} "
-            f"weighted by the batch sizes {sizes} give {want!r}.",
+            say("mean_loss_differs", losses=str([round(v, 6) for v in losses]), sizes=str(sizes)),
             expected=want,
             got=value,
             example=example,

@@ -10,16 +10,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checking import (
+    Code,
     check,
     expect_same,
     expect_type,
     fail,
+    messages,
     probe_naming_errors,
     same,
-    show,
     which_mistake,
 )
 from grader.probes.exercise04_autograd import FUNCTIONS
+
+say = messages(__name__)
 
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -37,9 +40,12 @@ KNOWN_ERRORS = {
 
 
 def make(shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.Tensor:
-    """Reproducible values for x or for an existing x.grad."""
+    """Reproducible values for x or for an existing x.grad: halves between -2 and 2.
+
+    A counterexample reads x = [1.5, -0.5], not 1.5409960746765137.
+    """
     generator = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=generator, dtype=torch.float64).to(dtype)
+    return (torch.randint(-4, 5, shape, generator=generator) / 2).to(dtype)
 
 
 def reference_gradient(fn: str, a: float, x: torch.Tensor) -> torch.Tensor:
@@ -52,7 +58,7 @@ def reference_gradient(fn: str, a: float, x: torch.Tensor) -> torch.Tensor:
 def describe(fn: str, a: float, x: torch.Tensor, requires_grad: bool, old_grad) -> dict:
     """The example as the learner will read it."""
     return {
-        "f(x)": FUNCTIONS[fn].__doc__,
+        "f(x)": Code(str(FUNCTIONS[fn].__doc__)),
         "a": a,
         "x": x,
         "x.requires_grad": requires_grad,
@@ -69,7 +75,7 @@ def expect_x_untouched(got: dict, x, requires_grad: bool, old_grad, example: dic
     """Fail unless x's values, .requires_grad and .grad are what they were before the call."""
     if not same(got["x_value"], x, rtol=0, atol=0):
         fail(
-            "the values of x changed; x must come back as it came.",
+            say("x_values_changed"),
             expected=x,
             got=got["x_value"],
             example=example,
@@ -77,7 +83,7 @@ def expect_x_untouched(got: dict, x, requires_grad: bool, old_grad, example: dic
     grad = got["x_grad"]
     if old_grad is None and grad is not None:
         fail(
-            "x.grad was None before the call, but afterwards it holds a gradient.",
+            say("grad_appeared"),
             expected=None,
             got=grad,
             example=example,
@@ -86,8 +92,7 @@ def expect_x_untouched(got: dict, x, requires_grad: bool, old_grad, example: dic
     if old_grad is not None and not same(grad, old_grad, rtol=0, atol=0):
         lost = grad is None or (type(grad) is torch.Tensor and not grad.any())
         fail(
-            "x already had a .grad before the call, and it changed: "
-            f"{'it was cleared' if lost else 'new values were added to it'}.",
+            say("old_grad_cleared" if lost else "old_grad_added_to"),
             expected=old_grad,
             got=grad,
             example=example,
@@ -95,8 +100,9 @@ def expect_x_untouched(got: dict, x, requires_grad: bool, old_grad, example: dic
         )
     if got["x_requires_grad"] != requires_grad:
         fail(
-            f"x.requires_grad was {requires_grad} before the call and {got['x_requires_grad']} "
-            "after it; leave the caller's flag alone.",
+            say("requires_grad_changed"),
+            expected=Code(f"x.requires_grad == {requires_grad}"),
+            got=Code(f"x.requires_grad == {got['x_requires_grad']}"),
             example=example,
             mistake="requires_grad_changed",
         )
@@ -107,13 +113,15 @@ def expect_plain_result(got: dict, what: str, device: str, example: dict) -> Non
     expect_type(got["value"], torch.Tensor, what, example)
     if got["result"]["requires_grad"]:
         fail(
-            f"{what} returned a tensor that requires grad: it is still part of a graph.",
+            say("result_requires_grad", what=what),
             example=example,
             mistake="result_requires_grad",
         )
     if got["result"]["device"] != device:
         fail(
-            f"{what} returned a tensor on {got['result']['device']}, but x was on {device}.",
+            say("result_moved", what=what),
+            expected=Code(f"result.device.type == {device!r}"),
+            got=Code(f"result.device.type == {got['result']['device']!r}"),
             example=example,
             mistake="wrong_device",
         )
@@ -215,8 +223,7 @@ def test_accumulated_value(learner, device, case):
         ATOL,
     )
     fail(
-        f"accumulated_grad(f, x, {times}) should be {times} x the gradient of f.\n"
-        f"  expected: {show(want)}\n  got:      {show(value)}",
+        say("accumulated_not_times", times=times),
         expected=want,
         got=value,
         mistake=mistake,
@@ -232,10 +239,9 @@ def test_accumulated_one_graph(learner, device, case):
     calls, passes = got["calls"], got["backwards"]
     if calls != 1:
         fail(
-            f"f was called {calls} times; build the graph once (call f once) and run backward "
-            f"through it {times} times.",
-            expected="1 call of f",
-            got=f"{calls} calls",
+            say("f_called_again", times=times),
+            expected=1,
+            got=calls,
             example=example,
             mistake="rebuilds_graph" if calls > 1 else None,
         )
@@ -247,10 +253,9 @@ def test_accumulated_one_graph(learner, device, case):
         else:
             mistake = None
         fail(
-            f"the gradient flowed back through the graph of f {passes} times; "
-            f"accumulated_grad(f, x, {times}) should run backward through it {times} times.",
-            expected=f"{times} backward passes",
-            got=f"{passes}",
+            say("backward_passes", times=times),
+            expected=times,
+            got=passes,
             example=example,
             mistake=mistake,
         )
