@@ -1,9 +1,13 @@
-"""The fork server takes the preloads of the run that uses it, even when another caller started it."""
+"""The fork server is an object owned by its run: created with the run's preloads, extended
+(never replaced) when a later run needs more, and reached only from the process that owns it."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
+
+import pytest
 
 from grader.sandbox import zygote
 from grader.sandbox.limits import Limits
@@ -12,12 +16,12 @@ from grader.sandbox.proxy import Learner
 SNIPPET = "import sys\nanswer = {name!r} in sys.modules"
 
 
-def _imported_in_worker(name: str) -> bool:
-    """Whether a worker forked now starts with module `name` already imported."""
+def _imported_in_worker(server: zygote.Zygote, name: str) -> bool:
+    """Whether a worker forked now from `server` starts with module `name` already imported."""
     with tempfile.TemporaryDirectory(prefix="grade-test-") as folder:
         empty = Path(folder) / "quiz_snippets.py"
         empty.write_text("", encoding="utf-8")
-        learner = Learner(empty, "quiz_snippets", "grader.probes.quiz", Limits())
+        learner = Learner(empty, "quiz_snippets", "grader.probes.quiz", Limits(), server=server)
         try:
             return learner.probe("run_snippet", code=SNIPPET.format(name=name), result="answer")
         finally:
@@ -30,14 +34,47 @@ def test_running_server_imports_preloads_it_lacks_before_the_next_fork() -> None
     if module in server.preload:  # pragma: no cover - an earlier test asked for it already
         server = zygote.get()
     else:
-        assert _imported_in_worker(module) is False
+        assert _imported_in_worker(server, module) is False
     again = zygote.get((module,))
     assert again is server, "the running server is extended, not replaced"
     assert module in again.preload
-    assert _imported_in_worker(module) is True
+    assert _imported_in_worker(server, module) is True
 
 
 def test_preload_names_that_are_not_module_names_are_ignored_by_the_server() -> None:
     server = zygote.get()
     reply = server._ask({"op": "preload", "names": ["os; import this", 3, "colorsys"]})
     assert reply == {"loaded": ["colorsys"]}
+
+
+@pytest.mark.slow  # starts a fork server of its own (a torch import)
+def test_an_owned_server_starts_with_its_preloads_and_ends_when_closed() -> None:
+    with zygote.Zygote(("colorsys",), start=False) as server:
+        assert not server.started and server.pid == 0, "start=False: nothing runs yet"
+        server.ensure(("wave",))  # not started: simply started with it, nothing asked
+        assert server.preload == {"colorsys", "wave"} and not server.started
+        assert _imported_in_worker(server, "wave") is True  # the first request starts it
+        assert server.pid != zygote.get().pid, "its own process, not the shared server"
+        pid = server.pid
+    assert not server.alive()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_a_forked_copy_of_a_handle_refuses_to_talk_over_its_parents_channel() -> None:
+    server = zygote.get()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            server.sweep()
+            os.write(writer, b"talked")
+        except zygote.ZygoteError:
+            os.write(writer, b"refused")
+        finally:
+            os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 16) == b"refused"
+    os.close(reader)
+    assert server.sweep() == 0, "the parent's channel is intact"

@@ -12,7 +12,10 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.sandbox import zygote
 
 Finish = Callable[[str, "dict | None"], None]
 GRACE_SECONDS = 3.0
@@ -127,17 +130,20 @@ def locally(
     jobs: int,
     finish: Finish,
     progress: Finish,
+    server: zygote.Zygote,
 ) -> dict[str, dict | None]:
-    """Grade `todo` in forked jobs, each storing its students; Interrupted on Ctrl-C."""
+    """Grade `todo` in forked jobs, each storing its students; Interrupted on Ctrl-C.
+
+    Every job forks its workers from `server`, kept warm across the students.
+    """
     from grader.classroom.workspace import grade_workspace
     from grader.engine.jobs import run_in_jobs
-    from grader.sandbox import zygote
 
     def work(student: str) -> dict:
         signal.signal(signal.SIGINT, _stop_job)
         signal.signal(signal.SIGTERM, _stop_job)
         try:
-            data = grade_workspace(folders[student], config)
+            data = grade_workspace(folders[student], config, server)
             if _stopped:  # pytest may have swallowed the interrupt: the verdicts are partial
                 raise KeyboardInterrupt
             finish(student, data)
@@ -150,9 +156,9 @@ def locally(
     try:
         while waiting := [s for s in todo if s not in done]:
             # Items left in the queue when every job has died were never handed out: again.
-            done |= run_in_jobs(waiting, work, jobs, on_done=progress)
+            done |= run_in_jobs(waiting, work, jobs, on_done=progress, server=server)
     except KeyboardInterrupt:
-        stop_jobs({zygote.get().pid})
+        stop_jobs({server.pid})
         raise Interrupted() from None
     finally:
         signal.signal(signal.SIGTERM, previous)

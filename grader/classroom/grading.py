@@ -167,15 +167,12 @@ def grade_class(
     stays in the gradebook, `only` just limits who is graded again. On Ctrl-C every job is
     stopped, the gradebook is written with what is done, and `Interrupted` is raised.
     """
-    from grader.sandbox import zygote
-
     found = _check_folders(options)
     rules = policy_of(options)
     if only is not None:
         unknown = sorted(set(only) - {s.id for s in found})
         if unknown:
             raise ClassError(f"no student {', '.join(map(repr, unknown))} in the submissions.")
-    zygote.get(catalog.preloads(options.exercises))  # one warm server for every student
     out = Path(options.out)
     known = settings(options)
     state = read_state(out)
@@ -291,4 +288,10 @@ def _dispatch(
             progress(student, data)
 
         return on_cluster(options.dask, todo, folders, config, both, wait=options.dask_wait)
-    return dispatch.locally(todo, folders, config, options.jobs, finish, progress)
+    from grader.sandbox import zygote
+
+    server = zygote.Zygote(catalog.preloads(options.exercises))  # one warm server for the class
+    try:
+        return dispatch.locally(todo, folders, config, options.jobs, finish, progress, server)
+    finally:
+        server.close()

@@ -51,8 +51,11 @@ def grade_config(options: ClassOptions) -> dict[str, Any]:
     }
 
 
-def grade_workspace(workspace: Path, config: dict[str, Any]) -> dict:
-    """Grade every configured exercise of one workspace (one at a time); the JSON result dict."""
+def grade_workspace(workspace: Path, config: dict[str, Any], server: Any = None) -> dict:
+    """Grade every configured exercise of one workspace (one at a time); the JSON result dict.
+
+    `server` is the class's fork server (a `zygote.Zygote`); None: the process's shared one.
+    """
     from grader.engine.run import RunOptions, grade
 
     options = RunOptions(
@@ -61,6 +64,7 @@ def grade_workspace(workspace: Path, config: dict[str, Any]) -> dict:
         limits=Limits(**config["limits"]),
         hide=tuple(Path(p) for p in config["hide"]),
         seed_private=bool(config.get("seed_private")),
+        server=server,
         **{key: config[key] for key in ("device", "seed", "max_examples", "lang")},
     )
     return results.to_dict(grade(options))

@@ -62,7 +62,7 @@ def check(
 ) -> None:
     """Grade exercises: IDS are exercise ids (exercise1 ...) or 'all'."""
     from grader.engine import resources
-    from grader.engine.run import RunOptions, grade, needs_checks
+    from grader.engine.run import RunOptions, grade, survey
     from grader.sandbox import zygote
 
     lang = ctx.obj["lang"]
@@ -72,23 +72,31 @@ def check(
         raise click.BadParameter(
             f"{str(workspace)!r} is not a folder.", ctx, param_hint="'--workspace'"
         )
-    if needs_checks(exercises, workspace, lang):
-        # Its torch import overlaps with the grader's; stubs and syntax errors need neither.
-        zygote.get(catalog.preloads(exercises))
+    found = survey(exercises, workspace, lang)  # each file read and parsed once, here
+    # One fork server for the run, with the preloads of the exercises left to check (stubs and
+    # syntax errors need neither it nor torch). Started now, its torch import overlaps with the
+    # grader's; on one CPU the run starts it after the grader's own (no race for the core).
+    server = zygote.Zygote(found.preloads(), start=resources.cpus() > 1) if found.todo else None
     examples = options.examples(max_examples, thorough)
-    run = grade(
-        RunOptions(
-            workspace=workspace,
-            exercises=exercises,
-            device=device,
-            seed=seed,
-            seed_private=getattr(seed, "private", False),
-            max_examples=examples,
-            limits=options.limits(timeout),
-            lang=lang,
-            jobs=jobs or resources.default_jobs(),
+    try:
+        run = grade(
+            RunOptions(
+                workspace=workspace,
+                exercises=exercises,
+                device=device,
+                seed=seed,
+                seed_private=getattr(seed, "private", False),
+                max_examples=examples,
+                limits=options.limits(timeout),
+                lang=lang,
+                jobs=jobs or resources.default_jobs(),
+                server=server,
+                surveyed=found,
+            )
         )
-    )
+    finally:
+        if server is not None:
+            server.close()  # its workers are gone: its memory is not held while reports are written
     from grader.report.writing import read_sources, write_reports
 
     add_hint_levels(run, workspace, lang)

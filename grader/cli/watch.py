@@ -43,7 +43,9 @@ def watch_(
     from grader.sandbox import zygote
     from grader.watch import Changes, watch
 
-    zygote.get(catalog.preloads())
+    # One warm fork server for the whole session, with what any exercise needs: every
+    # re-grade forks its worker from it instead of importing torch again.
+    server = zygote.Zygote(catalog.preloads())
     lang = ctx.obj["lang"]
     workspace = resolve_workspace(ctx, workspace)
     ids = [e.id for e in catalog.exercises()]
@@ -63,6 +65,7 @@ def watch_(
             seed=seed,
             limits=limits,
             lang=lang,
+            server=server,
         )
         run = grade(options)
         add_hint_levels(run, workspace, lang)
@@ -90,3 +93,4 @@ def watch_(
         click.echo(catalog.message("stopped_watching", lang))
     finally:
         changes.close()
+        server.close()

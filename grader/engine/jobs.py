@@ -1,7 +1,8 @@
 """Parallel work: items handed out one at a time to processes forked from this trusted one.
 
 Used to grade exercises (and a class's students) in parallel. Each job is a fork of the grader
-(never of learner code) with its own channel to the fork server; results come back as JSON.
+(never of learner code) with its own channel to the run's fork server (the `server` handed in,
+which the job's work uses); results come back as JSON.
 A job that dies loses only the item it was working on, reported as None.
 """
 
@@ -19,11 +20,17 @@ from grader.sandbox import codec, isolation, zygote
 Work = Callable[[str], dict]
 
 
-def _job(channel: socket.socket, server_channel: socket.socket, work: Work) -> None:
+def _job(
+    channel: socket.socket,
+    server: zygote.Zygote | None,
+    server_channel: socket.socket | None,
+    work: Work,
+) -> None:
     """Body of a forked job: do the work for each item received until told to stop."""
     import torch
 
-    zygote.adopt(server_channel)
+    if server is not None and server_channel is not None:
+        server.adopt(server_channel)  # this process's copy of the run's handle, its own channel
     torch.set_num_threads(1)  # also keeps a fork of a process that computed away from OpenMP
     while True:
         item = json.loads(codec.recv_frame(channel))
@@ -32,8 +39,8 @@ def _job(channel: socket.socket, server_channel: socket.socket, work: Work) -> N
         codec.send_frame(channel, json.dumps(work(item)).encode())
 
 
-def _start(work: Work) -> tuple[int, socket.socket]:
-    server_channel = zygote.get().attach()
+def _start(work: Work, server: zygote.Zygote | None) -> tuple[int, socket.socket]:
+    server_channel = server.attach() if server is not None else None
     ours, theirs = socket.socketpair()
     parent = os.getpid()
     pid = os.fork()
@@ -42,13 +49,14 @@ def _start(work: Work) -> tuple[int, socket.socket]:
         try:
             ours.close()
             isolation.die_with_parent(parent)  # a killed grader leaves no job grading on
-            _job(theirs, server_channel, work)
+            _job(theirs, server, server_channel, work)
         except BaseException:  # noqa: BLE001 - a job ends through os._exit only
             status = 1
         finally:
             os._exit(status)
     theirs.close()
-    server_channel.close()
+    if server_channel is not None:
+        server_channel.close()
     return pid, ours
 
 
@@ -57,11 +65,14 @@ def run_in_jobs(
     work: Work,
     jobs: int,
     on_done: Callable[[str, dict | None], None] | None = None,
+    server: zygote.Zygote | None = None,
 ) -> dict[str, dict | None]:
     """`work(item)` for every item in up to `jobs` forked processes; None where a job died.
 
     A job that dies is replaced while items remain, so only the item it held is lost;
     `on_done(item, result)` is called in this process as each item finishes (for progress).
+    `server` is the fork server `work` starts its workers from: each job reaches it over a
+    channel of its own (a job that used the grader's channel would garble the grader's).
     """
     queue = list(items)
     done: dict[str, dict | None] = {}
@@ -69,7 +80,7 @@ def run_in_jobs(
     selector = selectors.DefaultSelector()
 
     def launch() -> None:
-        pid, channel = _start(work)
+        pid, channel = _start(work, server)
         selector.register(channel, selectors.EVENT_READ)
         busy[channel] = (pid, None)
         try:

@@ -9,9 +9,14 @@ what the grader may use; everything here reads it and never raises.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.sandbox.limits import Limits
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 UNLIMITED = 1 << 62
@@ -21,6 +26,10 @@ JOB_BYTES = 512 * 1024**2
 BASE_BYTES = 1024 * 1024**2
 # Below this limit a job keeps one worker alive at a time (its own memory: tens of MiB each).
 ROOMY_BYTES = 4 * 1024**3
+# The least memory limit a worker gets, whatever the container: its limit (RLIMIT_DATA) counts
+# the private data mappings it inherits from the fork server, about 770 MiB with torch and
+# 860 MiB with torchvision (virtual, mostly never touched), so below this torch cannot run.
+WORKER_FLOOR_BYTES = 1536 * 1024**2
 
 
 def _own_paths() -> dict[str, str]:
@@ -141,3 +150,25 @@ def exercises_at_once(count: int) -> int:
     """
     limit = memory_limit()
     return max(1, count if limit is None or limit >= ROOMY_BYTES else 1)
+
+
+def worker_memory(requested: int) -> int:
+    """A worker's memory limit: what was asked, at most what the container gives.
+
+    Never below WORKER_FLOOR_BYTES, where a worker could not even hold torch: in a container
+    smaller than that the container's own limit is the one that applies.
+    """
+    limit = memory_limit()
+    if limit is None:
+        return requested
+    return min(requested, max(WORKER_FLOOR_BYTES, limit))
+
+
+def worker_limits(limits: Limits) -> Limits:
+    """`limits` with the memory limit capped by the container's (see `worker_memory`)."""
+    memory = worker_memory(limits.memory_bytes)
+    return (
+        limits
+        if memory == limits.memory_bytes
+        else dataclasses.replace(limits, memory_bytes=memory)
+    )

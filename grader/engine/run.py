@@ -55,6 +55,13 @@ class RunOptions:
     checks_dir: Path = field(default_factory=catalog.checks_dir)
     jobs: int = 1
     hide: tuple[Path, ...] = ()
+    # The fork server this run's workers come from, created by the caller with the run's
+    # preloads (`catalog.preloads`) and kept warm across runs (a class, `grade watch`);
+    # None: the process's shared one (`zygote.get`), for callers that own none.
+    server: zygote.Zygote | None = field(default=None, compare=False, repr=False)
+    # What `survey()` found for these exercises in this workspace, when the caller read the
+    # files first (the CLI, to choose the server's preloads): they are not read again.
+    surveyed: Survey | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.device not in DEVICE_CHOICES:
@@ -114,6 +121,40 @@ def hidden_paths(
         if path.is_dir() and not any(n == path or path in n.parents for n in needed):
             hidden.append(str(path))
     return tuple(dict.fromkeys(hidden))
+
+
+@dataclass
+class Survey:
+    """What reading a workspace's files once tells a run, before anything is started.
+
+    `facts` holds each file as read and parsed (the worker and the checks get those bytes);
+    `verdicts` the exercises decided without a worker (missing, untouched, syntax error);
+    `todo` the exercises whose checks must run, in order.
+    """
+
+    facts: dict[str, source.SourceFacts] = field(default_factory=dict)
+    verdicts: dict[str, ExerciseResult] = field(default_factory=dict)
+    todo: list[Exercise] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def preloads(self) -> tuple[str, ...]:
+        """The modules the fork server should import for the exercises left to check."""
+        return catalog.preloads(self.todo)
+
+
+def survey(exercises: tuple[Exercise, ...], workspace: Path, lang: str = "en") -> Survey:
+    """Read and parse each exercise's file once; decide what needs no worker."""
+    found = Survey()
+    workspace = Path(workspace).resolve()
+    for exercise in exercises:
+        verdict, facts = _precheck(exercise, workspace, lang)
+        found.facts[exercise.id] = facts
+        found.notes.extend(facts.notes)
+        if verdict is None:
+            found.todo.append(exercise)
+        else:
+            found.verdicts[exercise.id] = verdict
+    return found
 
 
 def _precheck(
@@ -292,15 +333,27 @@ def _common(exercise: Exercise, lang: str) -> dict:
 
 
 def grade_batch(
-    options: RunOptions, exercises: list[Exercise], cuda: bool
+    options: RunOptions,
+    exercises: list[Exercise],
+    cuda: bool,
+    server: zygote.Zygote | None = None,
+    facts_of: dict[str, source.SourceFacts] | None = None,
 ) -> dict[str, ExerciseResult]:
-    """Grade exercises that need their checks run, in this process, in one pytest session."""
+    """Grade exercises that need their checks run, in this process, in one pytest session.
+
+    Workers come from `server` (else the run's, else the shared one); each file is taken from
+    `facts_of` as the run read it, and read here only when it is not there.
+    """
+    from grader.engine import resources
     from grader.engine.plugin import Session
     from grader.reset import stub_path
     from grader.sandbox.proxy import BadAnswer, ImportFailed, Learner, WorkerLost
 
+    server = server or options.server or zygote.get()
+    facts_of = facts_of or {}
     workspace = Path(options.workspace).resolve()
     hide = hidden_paths(workspace, options.checks_dir, options.hide)
+    limits = resources.worker_limits(options.limits)
     verdicts: dict[str, ExerciseResult] = {}
     learners: dict[str, Learner] = {}
     sources: dict[str, source.SourceFacts] = {}
@@ -311,15 +364,16 @@ def grade_batch(
             begun[exercise.id] = time.monotonic()
             path = notebook.learner_path(workspace, exercise.file)
             # Read once, without following links: the worker and the checks see these bytes.
-            facts = source.read(path, pristine=stub_path(exercise))
+            facts = facts_of.get(exercise.id) or source.read(path, pristine=stub_path(exercise))
             learner = Learner(
                 path,
                 exercise.stem,
                 catalog.probes_for(exercise),
-                options.limits,
+                limits,
                 cuda=cuda,
                 hide=hide,
                 content=facts.data,
+                server=server,
             )
             try:
                 learner.start()
@@ -386,11 +440,6 @@ def _lost(exercise: Exercise, lang: str) -> ExerciseResult:
     )
 
 
-def needs_checks(exercises: tuple[Exercise, ...], workspace: Path, lang: str = "en") -> bool:
-    """Whether any of these exercises needs a worker (its file is more than missing or a stub)."""
-    return any(_precheck(e, workspace, lang)[0] is None for e in exercises)
-
-
 def installed_torch_version() -> str:
     """torch.__version__ without importing torch (when no check needs it, nor its 1.5 s)."""
     if "torch" in sys.modules:
@@ -412,23 +461,21 @@ def _read(path: Path) -> str:
 
 
 def grade(options: RunOptions) -> RunResult:
-    """Grade the selected exercises of a workspace; never raises for anything a learner wrote."""
+    """Grade the selected exercises of a workspace; never raises for anything a learner wrote.
+
+    Each file is read and parsed once (`options.surveyed`, else here); the checks that must run
+    fork their workers from `options.server` (else the process's shared server).
+    """
     from grader import __version__
 
     started = time.monotonic()
-    workspace = Path(options.workspace).resolve()
-    verdicts: dict[str, ExerciseResult] = {}
-    todo: list[Exercise] = []
-    notes: list[str] = []
-    for exercise in options.exercises:
-        verdict, facts = _precheck(exercise, workspace, options.lang)
-        notes.extend(facts.notes)
-        if verdict is None:
-            todo.append(exercise)
-        else:
-            verdicts[exercise.id] = verdict
-    if todo:
-        verdicts.update(_check(options, todo))
+    found = options.surveyed
+    if found is None or set(found.facts) != {e.id for e in options.exercises}:
+        found = survey(options.exercises, options.workspace, options.lang)
+    verdicts = dict(found.verdicts)
+    notes = list(found.notes)
+    if found.todo:
+        verdicts.update(_check(options, found.todo, found.facts))
     for exercise in options.exercises:
         # The first rung of the ladder of what failed; the CLI raises it to the learner's level.
         verdicts[exercise.id].hint = hints.choose(exercise, verdicts[exercise.id], options.lang)
@@ -444,34 +491,49 @@ def grade(options: RunOptions) -> RunResult:
     )
 
 
-def _check(options: RunOptions, todo: list[Exercise]) -> dict[str, ExerciseResult]:
+def _check(
+    options: RunOptions, todo: list[Exercise], facts_of: dict[str, source.SourceFacts]
+) -> dict[str, ExerciseResult]:
     """Verdicts of the exercises whose checks must run: in this process or in parallel jobs."""
-    zygote.get(catalog.preloads(todo))
+    from grader.engine import jobs, resources
+
+    isolation.protect_grader()  # before any check code or expected value is in this process
+    preloads = catalog.preloads(todo)
+    server = options.server or zygote.get(preloads)
+    server.ensure(preloads)  # asks nothing when the server was created with them
+    # With a second CPU the server's torch import overlaps with the grader's own; on one CPU
+    # the two would only race for it (each taking twice as long): the grader's comes first.
+    overlap = resources.cpus() > 1
+    if overlap:
+        server.start()
+    import torch  # noqa: F401 - the checks compute with it
+
     from grader import deferred_dynamo
-    from grader.engine import jobs
 
     deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
     cuda = "cuda" in devices_for(options.device) and cuda_available()
-    for name in catalog.preloads(todo):
+    for name in preloads:
         # The checks need them too: import them while the fork server is still starting.
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    server.start()  # on one CPU: now, once the grader's imports are done
     if options.jobs == 1 or len(todo) == 1:
         # One pytest session for all (quickest), or in a small container one exercise at a time:
         # then one worker is alive, not one per exercise (each holds tens of MiB of its own).
-        from grader.engine import resources
-
         size = resources.exercises_at_once(len(todo))
         verdicts: dict[str, ExerciseResult] = {}
         for start in range(0, len(todo), size):
-            verdicts |= grade_batch(options, todo[start : start + size], cuda)
+            verdicts |= grade_batch(options, todo[start : start + size], cuda, server, facts_of)
         return verdicts
     by_id = {e.id: e for e in todo}
 
     def work(exercise_id: str) -> dict:
-        return asdict(grade_batch(options, [by_id[exercise_id]], cuda)[exercise_id])
+        graded = grade_batch(options, [by_id[exercise_id]], cuda, server, facts_of)
+        return asdict(graded[exercise_id])
 
     return {
         exercise_id: exercise_from_dict(done) if done else _lost(by_id[exercise_id], options.lang)
-        for exercise_id, done in jobs.run_in_jobs(list(by_id), work, options.jobs).items()
+        for exercise_id, done in jobs.run_in_jobs(
+            list(by_id), work, options.jobs, server=server
+        ).items()
     }

@@ -349,8 +349,14 @@ def check_static_keys(bank: Bank, seeds: tuple[int, ...] = (0, 1, 2)) -> list[st
     return problems
 
 
-def compute_keys(variants: list[Variant], limits: Limits | None = None) -> list[Any]:
-    """The key of each variant, in order; predict keys all come from ONE sandboxed worker."""
+def compute_keys(
+    variants: list[Variant], limits: Limits | None = None, server: Any = None
+) -> list[Any]:
+    """The key of each variant, in order; predict keys all come from ONE sandboxed worker.
+
+    Only keys missing from the cache start it, from `server` (a `zygote.Zygote`), else from
+    the process's shared fork server: no torch is imported when every key is stated or cached.
+    """
     keys: list[Any] = [None] * len(variants)
     todo = []
     for index, v in enumerate(variants):
@@ -375,6 +381,8 @@ def compute_keys(variants: list[Variant], limits: Limits | None = None) -> list[
             missing.append(index)
     if not missing:
         return keys  # no worker, no torch: every snippet ran before with this torch
+    from grader.engine import resources
+    from grader.sandbox import zygote
     from grader.sandbox.proxy import Learner
 
     values: dict[str, Any] = {}
@@ -385,7 +393,8 @@ def compute_keys(variants: list[Variant], limits: Limits | None = None) -> list[
             file=empty,
             module="quiz_snippets",
             probes="grader.probes.quiz",
-            limits=limits or QUIZ_LIMITS,
+            limits=resources.worker_limits(limits or QUIZ_LIMITS),
+            server=server or zygote.get(),
         )
         try:
             for index in missing:

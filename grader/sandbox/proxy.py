@@ -190,8 +190,12 @@ class Learner:
         cuda: bool = False,
         hide: tuple[str, ...] = (),
         content: bytes | None = None,
+        *,
+        server: zygote.Zygote,
     ) -> None:
         self.file = Path(file).resolve()
+        # The fork server this learner's workers come from: the run's, never one of its own.
+        self.server = server
         # The program as the trusted side read it (no symlink followed): what the worker imports.
         self.content = content
         self.hide = hide
@@ -251,7 +255,7 @@ class Learner:
         if kind != "none":
             config.update(isolation=kind, hide=list(self.hide))
         self._learner_ran = False
-        self._pid, self._sock = zygote.get().spawn(config)
+        self._pid, self._sock = self.server.spawn(config)
         reply = self._receive(self._budget(), during="importing your file")
         if reply.get("importing") is True:  # sandbox up, from here on learner code runs
             self._learner_ran = True
@@ -334,7 +338,7 @@ class Learner:
 
     def _lost_channel(self, during: str) -> None:
         pid = self._pid
-        status = zygote.get().wait(pid, 2.0) if pid else None
+        status = self.server.wait(pid, 2.0) if pid else None
         out_of_memory = self._cgroups is not None and self._cgroups.out_of_memory()
         self.close(reaped=status is not None)
         reason, detail = explain_status(status, self._learner_ran)
@@ -356,14 +360,14 @@ class Learner:
                     pass
             if not reaped:
                 try:
-                    zygote.get().wait(self._pid, 2.0)
+                    self.server.wait(self._pid, 2.0)
                 except zygote.ZygoteError:
                     pass
         if self._cgroups is not None:
             self._cgroups.kill_all()
         if self._pid is not None:
             try:
-                zygote.get().sweep(self._uid)
+                self.server.sweep(self._uid)
             except zygote.ZygoteError:
                 pass
         if self._sock is not None:

@@ -196,17 +196,41 @@ def serve_main(fd: int, preload: list[str] | None = None) -> None:
 
 
 class Zygote:
-    """Handle on the fork server, safe to share between threads.
+    """Handle on one fork server, safe to share between threads; owned by whoever created it.
 
-    The server is a fresh interpreter (exec, not fork), started with a stripped environment,
-    so neither it nor any worker holds the grader's memory: no secrets from the environment,
-    no expected values, no check code. Its torch import overlaps with the grader's own.
+    A run (or a class, or `grade watch`) creates one with the preloads its exercises need and
+    hands it to every worker and job it starts; `close()` ends it. The server is a fresh
+    interpreter (exec, not fork), started with a stripped environment, so neither it nor any
+    worker holds the grader's memory: no secrets from the environment, no expected values, no
+    check code. Started at once (the default), its torch import overlaps with the grader's own;
+    `start=False` leaves the start to the first request or to `start()` (one CPU: no race).
+
+    A handle is used only by the process that created (or adopted) it: a forked job asks for
+    its own channel with `attach()` before the fork and `adopt()`s it after.
     """
 
-    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+    def __init__(self, preload: tuple[str, ...] = (), start: bool = True) -> None:
+        self.preload = frozenset(preload)
+        self.pid = 0
+        self.started = False
+        self._process: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._owner = os.getpid()
+        self._lock = threading.Lock()
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the server process (it imports torch and the preloads); nothing if started."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self.started:
+            return
         from grader.sandbox.limits import KEEP_ENV
 
-        self.preload = frozenset(preload)
+        isolation.protect_grader()
         ours, theirs = socket.socketpair()
         code = (
             "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
@@ -215,7 +239,7 @@ class Zygote:
         )
         env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
         package_root = str(Path(__file__).resolve().parents[2])
-        self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+        self._process = subprocess.Popen(
             [
                 sys.executable,
                 "-I",
@@ -234,10 +258,20 @@ class Zygote:
         theirs.close()
         self.pid = self._process.pid
         self._control = ours
-        self._lock = threading.Lock()
+        self.started = True
 
     def _ask(self, request: dict, fds: list[int] | None = None) -> dict:
+        if os.getpid() != self._owner:
+            raise ZygoteError(
+                "this fork server handle belongs to another process: a forked job attach()es "
+                "its own channel before the fork and adopt()s it"
+            )
         with self._lock:
+            if self._process is not None and self._process.poll() is not None:
+                self.started = False  # it died (killed?): the next request starts a new one
+                self._control_close()
+            self._start()
+            assert self._control is not None  # _start leaves a channel
             try:
                 socket.send_fds(self._control, [json.dumps(request).encode()], fds or [])
                 reply = self._control.recv(_REQUEST_LIMIT)
@@ -267,13 +301,17 @@ class Zygote:
     def ensure(self, preload: tuple[str, ...]) -> None:
         """Have the server import the modules of `preload` it lacks, before the next fork.
 
-        A run asks for what its exercises need; a server started by an earlier caller with
-        fewer preloads is extended, never replaced (jobs may be talking to it).
+        Not started yet, the server is simply started with them; running, it is extended,
+        never replaced (jobs may be talking to it). Nothing is asked when nothing is missing.
         """
         missing = sorted(set(preload) - self.preload)
-        if missing:
-            self._ask({"op": "preload", "names": missing})
-            self.preload |= frozenset(missing)  # failed imports too: asking again cannot help
+        if not missing:
+            return
+        if not self.started and os.getpid() == self._owner:
+            self.preload |= frozenset(missing)
+            return
+        self._ask({"op": "preload", "names": missing})
+        self.preload |= frozenset(missing)  # failed imports too: asking again cannot help
 
     def attach(self) -> socket.socket:
         """A new channel to the same server, for a forked grading job (channels are not shared)."""
@@ -289,9 +327,13 @@ class Zygote:
         self._control = channel
         self._lock = threading.Lock()
         self._process = None
+        self._owner = os.getpid()
+        self.started = True
 
     def alive(self) -> bool:
-        """Whether the fork server process still exists."""
+        """Whether the fork server process still exists (False before it is started)."""
+        if not self.started:
+            return False
         if self._process is not None:
             return self._process.poll() is None
         try:
@@ -300,34 +342,45 @@ class Zygote:
             return False
         return True
 
+    def _control_close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+
     def close(self) -> None:
-        """Stop the fork server."""
-        self._control.close()
-        if self._process is not None:
+        """Stop the fork server (it ends when its channel closes); in a job, close the channel."""
+        self._control_close()
+        if self._process is not None and os.getpid() == self._owner:
             self._process.wait()
+        self._process = None
+        self.started = False
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 _zygote: Zygote | None = None
 _zygote_lock = threading.Lock()
 
 
-def adopt(channel: socket.socket) -> None:
-    """In a forked grading job: reach the inherited fork server over `channel` from now on."""
-    if _zygote is None:
-        raise ZygoteError("no fork server to adopt: call get() before forking")
-    _zygote.adopt(channel)
-
-
 def get(preload: tuple[str, ...] = ()) -> Zygote:
-    """The process's fork server, started on first use (call early, before computing).
+    """The process's shared fork server, for callers that own none (started on first use).
 
+    A run given no server uses it: instructor tools grading many files, a Dask worker grading
+    many students, the project's tests. The CLI's commands own theirs (`Zygote(...)`).
     `preload` names modules every worker should start with; a running server that lacks some
-    imports them before its next fork (a class needs torchvision only for exercise 5).
+    imports them before its next fork. In a forked process a new one is started.
     """
     global _zygote
     with _zygote_lock:
-        if _zygote is None or not _zygote.alive():
-            isolation.protect_grader()
+        if (
+            _zygote is None
+            or _zygote._owner != os.getpid()
+            or (_zygote.started and not _zygote.alive())
+        ):
             _zygote = Zygote(preload)
         zygote = _zygote
     try:
