@@ -7,27 +7,28 @@ from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
 from grader.checking import (
+    Code,
     check,
     expect_same,
     expect_type,
     fail,
-    plural,
+    messages,
+    raised,
     same,
-    show,
     type_name,
     which_mistake,
 )
 from grader.sandbox.proxy import LearnerRaised
 
+say = messages(__name__)
 
-class Shown:
-    """An example value rendered as the code that builds it."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
+def small_values(shape: tuple[int, ...], seed: int) -> torch.Tensor:
+    """Whole numbers stored as float (seed 0: 1, 2, 3, ...), so a counterexample reads short."""
+    if seed == 0:
+        return torch.arange(1, 1 + torch.Size(shape).numel()).reshape(shape).float()
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(-9, 10, shape, generator=generator).float()
 
 
 def batch_ids(n: int, batch_size: int, drop_last: bool) -> list[list[int]]:
@@ -41,14 +42,17 @@ def batch_ids(n: int, batch_size: int, drop_last: bool) -> list[list[int]]:
     return [batch.tolist() for batch in loader]
 
 
-def positional_arguments(raised: LearnerRaised, example: dict) -> None:
+def first_difference(got: list, want: list) -> tuple[int, object, object]:
+    """The index of the first batch that differs, with that batch of each (None past the end)."""
+    both = min(len(got), len(want))
+    k = next((k for k in range(both) if not same(got[k], want[k])), both)
+    return k, got[k] if k < len(got) else None, want[k] if k < len(want) else None
+
+
+def positional_arguments(error: LearnerRaised, example: dict) -> None:
     """Name the mistake when DataLoader refused arguments that landed in the wrong parameters."""
-    if raised.is_a("ValueError") and "mutually exclusive" in raised.message:
-        fail(
-            f"DataLoader raised ValueError: {raised.message}",
-            example=example,
-            mistake="positional_arguments",
-        )
+    if error.is_a("ValueError") and "mutually exclusive" in error.message:
+        fail(raised(error), example=example, mistake="positional_arguments")
 
 
 @check("count_batches")
@@ -75,17 +79,21 @@ def test_count_batches(learner, n, batch_size, drop_last):
 @check("dataset_items")
 @given(n=st.integers(1, 12), features=st.integers(0, 3), seed=st.integers(0, 99))
 def test_dataset_items(learner, n, features, seed):
-    generator = torch.Generator().manual_seed(seed)
-    xs = torch.rand((n, features) if features else (n,), generator=generator)
-    ys = torch.randint(0, 10, (n,), generator=generator)
+    xs = small_values((n, features) if features else (n,), seed)
+    ys = torch.randint(0, 10, (n,), generator=torch.Generator().manual_seed(seed))
     example = {"xs": xs, "ys": ys}
     try:
         got = learner.probe("dataset", xs=xs, ys=ys)
-    except LearnerRaised as raised:
-        if raised.is_a("ValueError") and xs.shape != ys.shape:
+    except LearnerRaised as error:
+        if error.is_a("ValueError") and xs.shape != ys.shape:
             fail(
-                f"PairsDataset(xs, ys) raised ValueError for xs of shape {tuple(xs.shape)} and "
-                f"ys of shape {tuple(ys.shape)}: their lengths are equal ({n}).",
+                say(
+                    "compares_shapes",
+                    xs_shape=str(tuple(xs.shape)),
+                    ys_shape=str(tuple(ys.shape)),
+                    n=n,
+                ),
+                got=raised(error),
                 example=example,
                 mistake="compares_shapes",
             )
@@ -101,14 +109,15 @@ def test_dataset_items(learner, n, features, seed):
     first = got["items"][0]
     if type(first) is not tuple:
         fail(
-            f"dataset[0] returned a {type_name(first)}: {show(first, 120)}; expected the tuple "
-            "(xs[0], ys[0]).",
+            say("item_not_tuple", kind=type_name(first)),
+            expected=(xs[0], ys[0]),
+            got=first,
             example=example,
         )
     expect_same(
         got["items"],
         [(xs[i], ys[i]) for i in range(n)],
-        "[dataset[i] for i in range(n)], each the tuple (xs[i], ys[i]),",
+        "[dataset[i] for i in range(n)]",
         example=example,
     )
 
@@ -122,26 +131,22 @@ def test_dataset_rejects_unequal(learner, n, m, features):
     example = {"xs": xs, "ys": ys}
     try:
         got = learner.probe("dataset_unequal", xs=xs, ys=ys)
-    except LearnerRaised as raised:
-        if raised.is_a("ValueError"):
+    except LearnerRaised as error:
+        if error.is_a("ValueError"):
             return
-        if raised.is_a("AssertionError"):
-            fail(
-                "PairsDataset raised AssertionError; the contract asks for ValueError "
-                "(assert statements vanish under `python -O`).",
-                example=example,
-                mistake="assert_not_raise",
-            )
+        if error.is_a("AssertionError"):
+            fail(say("assert_not_raise"), example=example, mistake="assert_not_raise")
         fail(
-            f"PairsDataset raised {raised.type_name}: {raised.message}; expected ValueError.",
+            say("wrong_exception"),
+            expected=Code("ValueError"),
+            got=raised(error),
             example=example,
             mistake="wrong_exception",
         )
     fail(
-        f"PairsDataset accepted {n} inputs and {m} targets (its len() is {show(got['len'])}) "
-        "instead of raising ValueError.",
-        expected="ValueError",
-        got="a dataset",
+        say("no_length_check", n=n, m=m),
+        expected=Code("ValueError"),
+        got=Code(f"PairsDataset, len(dataset) == {got['len']!r}"),
         example=example,
         mistake="no_length_check",
     )
@@ -154,17 +159,14 @@ def test_dataset_picklable(learner, n):
     got = learner.probe("dataset_pickle", n=n)
     if not got["picklable"]:
         fail(
-            f"pickle.dumps(PairsDataset(xs, ys)) failed: {got['error']}\n"
-            "DataLoader worker processes started with 'spawn' (Windows, macOS) or 'forkserver' "
-            "(Linux from Python 3.14) receive the dataset pickled, so this dataset would fail "
-            "as soon as num_workers > 0 there.",
+            say("not_picklable", error=str(got["error"])),
             example=example,
             mistake="unpicklable_dataset",
         )
     expect_same(
         got["items"],
         [(x, y) for x, y in zip(example["xs"], example["ys"], strict=True)],
-        "[copy[i] for i in range(n)] of the unpickled copy",
+        "[pickle.loads(pickle.dumps(dataset))[i] for i in range(n)]",
         example=example,
     )
 
@@ -189,43 +191,53 @@ def expect_loader_uses(learner, n: int, batch_size: int, options: dict) -> None:
     """make_loader(dataset, batch_size, **options) holds and uses exactly these arguments."""
     want = {"shuffle": False, "drop_last": False, "num_workers": 0} | options
     example = {
-        "dataset": Shown(f"TensorDataset(torch.arange({n}))"),
+        "dataset": Code(f"TensorDataset(torch.arange({n}))"),
         "batch_size": batch_size,
         **options,
     }
     try:
         got = learner.probe("make_loader", n=n, batch_size=batch_size, options=options)
-    except LearnerRaised as raised:
-        positional_arguments(raised, example)
+    except LearnerRaised as error:
+        positional_arguments(error, example)
         raise
     if not got["is_loader"]:
-        fail(f"make_loader returned a {got['type']}, not a DataLoader.", example=example)
+        fail(say("not_a_loader", kind=str(got["type"])), example=example)
     for name, value in [("batch_size", batch_size), *want.items()]:
-        if got[name] != value:
-            held = f"uses the sampler {got['sampler']}" if name == "shuffle" else f"has {got[name]}"
-            asked = f"{name}={value}" + (
-                "" if name in options or name == "batch_size" else " (default)"
+        if got[name] == value:
+            continue
+        asked = name in options or name == "batch_size"
+        if name == "shuffle":
+            message = (
+                say("loader_shuffle", value=str(value)) if asked else say("loader_shuffle_default")
             )
-            fail(
-                f"make_loader(...) was asked for {asked}, but its DataLoader {held}.",
-                expected=value,
-                got=got[name],
-                example=example,
-                mistake=f"loader_ignores_{name}",
-            )
+            samplers = ("SequentialSampler", "RandomSampler")
+            expected, held = Code(samplers[value]), Code(str(got["sampler"]))
+        else:
+            key = "loader_argument" if asked else "loader_default"
+            message = say(key, name=name, value=str(value))
+            expected, held = value, got[name]
+        fail(
+            message,
+            expected=expected,
+            got=held,
+            example=example,
+            mistake=f"loader_ignores_{name}",
+        )
     if not got["same_dataset"]:
-        fail("the DataLoader does not read the dataset make_loader was given.", example=example)
+        fail(say("other_dataset"), example=example)
     if "batches" in got:
         wanted = batch_ids(n, batch_size, want["drop_last"])
         if want["shuffle"]:
             expect_same(
                 [len(b) for b in got["batches"]],
                 [len(b) for b in wanted],
-                "the sizes of the shuffled batches",
+                "[len(batch) for batch in loader]",
                 example=example,
             )
         else:
-            expect_same(got["batches"], wanted, "the batches of sample ids", example=example)
+            expect_same(
+                got["batches"], wanted, "[batch.tolist() for batch in loader]", example=example
+            )
 
 
 @check("epoch_sees_every_sample")
@@ -237,18 +249,18 @@ def expect_loader_uses(learner, n: int, batch_size: int, options: dict) -> None:
 )
 def test_epoch_sees_every_sample(learner, n, batch_size, drop_last, seed):
     example = {
-        "dataset": Shown(f"PairsDataset(torch.arange({n}), torch.arange({n}) + 1000)"),
+        "dataset": Code(f"PairsDataset(torch.arange({n}), torch.arange({n}) + 1000)"),
         "batch_size": batch_size,
         "shuffle": True,
         "drop_last": drop_last,
     }
     try:
         got = learner.probe("epochs", n=n, batch_size=batch_size, drop_last=drop_last, seed=seed)
-    except LearnerRaised as raised:
-        positional_arguments(raised, example)
-        if n == 1 and "num_samples=0" in raised.message:
+    except LearnerRaised as error:
+        positional_arguments(error, example)
+        if n == 1 and "num_samples=0" in error.message:
             fail(
-                f"a shuffled DataLoader over one sample raised: {raised.message}",
+                say("one_sample_raised", error=raised(error)),
                 example=example,
                 mistake="len_off_by_one",
             )
@@ -256,12 +268,11 @@ def test_epoch_sees_every_sample(learner, n, batch_size, drop_last, seed):
     sizes = [len(b) for b in batch_ids(n, batch_size, drop_last)]
     for number, epoch in enumerate(got["epochs"], 1):
         seen = epoch["x"]
-        where = f"epoch {number}"
         if len(set(seen)) != len(seen):
             repeated = sorted({i for i in seen if seen.count(i) > 1})
             fail(
-                f"{where} saw samples {repeated} more than once: each sample comes once per epoch."
-                f"\n  seen: {show(seen)}",
+                say("epoch_repeats", number=number, repeated=str(repeated)),
+                got=seen,
                 example=example,
                 mistake="sampling_with_replacement" if got["len"] == n else None,
             )
@@ -273,52 +284,57 @@ def test_epoch_sees_every_sample(learner, n, batch_size, drop_last, seed):
                 mistake = "loader_ignores_drop_last"
             else:
                 mistake = None
+            length = repr(got["len"])
             fail(
-                f"{where} saw {len(seen)} {plural(len(seen), 'sample')}, expected {sum(sizes)}"
-                + (f"; never seen: {missing}" if missing else "")
-                + f" (len(dataset) is {show(got['len'])}).",
+                say("epoch_count_missing", number=number, length=length, missing=str(missing))
+                if missing
+                else say("epoch_count", number=number, length=length),
+                expected=sum(sizes),
+                got=len(seen),
                 example=example,
                 mistake=mistake,
             )
         if epoch["y"] != [i + 1000 for i in seen]:
             fail(
-                f"{where}: targets no longer match their inputs (input i has target i + 1000).\n"
-                f"  inputs:  {show(seen)}\n  targets: {show(epoch['y'])}",
+                say("epoch_targets", number=number),
+                expected=[i + 1000 for i in seen],
+                got=epoch["y"],
                 example=example,
             )
-        expect_same(epoch["sizes"], sizes, f"the batch sizes of {where}", example=example)
+        expect_same(epoch["sizes"], sizes, "[len(x) for x, y in loader]", example=example)
 
 
 @check("workers_run")
 def test_workers_run(learner):
     n, batch_size, num_workers = 10, 3, 2
     example = {
-        "dataset": Shown(f"PairsDataset(torch.arange({n}), torch.arange({n}) + 1000)"),
+        "dataset": Code(f"PairsDataset(torch.arange({n}), torch.arange({n}) + 1000)"),
         "batch_size": batch_size,
         "num_workers": num_workers,
     }
     try:
         got = learner.probe("workers", n=n, batch_size=batch_size, num_workers=num_workers)
-    except LearnerRaised as raised:
-        positional_arguments(raised, example)
+    except LearnerRaised as error:
+        positional_arguments(error, example)
         raise
     if not got["is_loader"]:
-        fail(f"make_loader returned a {got['type']}, not a DataLoader.", example=example)
+        fail(say("not_a_loader", kind=str(got["type"])), example=example)
     if got["num_workers"] != num_workers or got["iterator"] != "_MultiProcessingDataLoaderIter":
         fail(
-            f"make_loader(..., num_workers={num_workers}) built a DataLoader with "
-            f"num_workers={got['num_workers']}, iterated by {got['iterator']}.",
+            say("workers_unused", workers=num_workers),
+            expected=(num_workers, Code("_MultiProcessingDataLoaderIter")),
+            got=(got["num_workers"], Code(str(got["iterator"]))),
             example=example,
             mistake="loader_ignores_num_workers",
         )
     want = [(b, [i + 1000 for i in b]) for b in batch_ids(n, batch_size, False)]
     if not same(got["batches"], want):
         seen = [i for inputs, _ in got["batches"] for i in inputs]
+        k, got_k, want_k = first_difference(got["batches"], want)
         fail(
-            f"the (inputs, targets) batches loaded by 2 workers differ.\n  expected: {show(want)}"
-            f"\n  got:      {show(got['batches'])}",
-            expected=want,
-            got=got["batches"],
+            say("workers_batches", workers=num_workers, index=k),
+            expected=want_k,
+            got=got_k,
             example=example,
             mistake="len_off_by_one" if seen == list(range(n - 1)) else None,
         )
@@ -333,7 +349,7 @@ seq_dtypes = st.sampled_from([torch.int64, torch.float32])
 def make_batch(spec: list, dtype: torch.dtype) -> tuple[list[torch.Tensor], list[int]]:
     """1-D sequences of nonzero values (padding stays visible) and their labels."""
     seqs = [
-        torch.randint(1, 100, (length,), generator=torch.Generator().manual_seed(seed)).to(dtype)
+        torch.randint(1, 10, (length,), generator=torch.Generator().manual_seed(seed)).to(dtype)
         for length, _, seed in spec
     ]
     return seqs, [label for _, label, _ in spec]
@@ -383,7 +399,7 @@ def expect_triple(got: object, example: dict) -> tuple:
     """pad_collate's answer as a tuple of three tensors, or a failure that says what it was."""
     value = expect_type(got, tuple, "pad_collate", example)
     if len(value) != 3:
-        fail(f"pad_collate returned {len(value)} values, expected 3.", example=example)
+        fail(say("collate_count"), expected=3, got=len(value), example=example)
     return value
 
 
@@ -397,7 +413,7 @@ def test_pad_collate_padding(learner, spec, dtype):
     want = collated(seqs, labels)[0]
     if not same(padded, want):
         fail(
-            f"padded: expected {show(want)}\n  got: {show(padded)}",
+            say("padded_differs"),
             expected=want,
             got=padded,
             example=example,
@@ -418,7 +434,7 @@ def test_pad_collate_lengths_labels(learner, spec):
     for name, value, want in [("lengths", got[1], lengths), ("labels", got[2], wanted_labels)]:
         if type(value) is torch.Tensor and value.dtype != torch.int64 and value.shape == want.shape:
             fail(
-                f"{name} has dtype {value.dtype}, expected torch.int64.",
+                say("not_int64", name=name, dtype=str(value.dtype)),
                 expected=want,
                 got=value,
                 example=example,
@@ -438,14 +454,11 @@ def test_pad_collate_in_loader(learner, spec, bs):
     batches = got["batches"]
     if same(batches, want):
         return
-    both = min(len(batches), len(want))
-    k = next((k for k in range(both) if not same(batches[k], want[k])), both)
-    got_k, want_k = batches[k] if k < len(batches) else None, want[k] if k < len(want) else None
+    k, got_k, want_k = first_difference(batches, want)
     fail(
-        f"the batches of DataLoader(dataset, batch_size, collate_fn=pad_collate) differ, first "
-        f"at batch {k}:\n  expected: {show(want_k)}\n  got:      {show(got_k)}",
-        expected=want,
-        got=batches,
+        say("collate_in_loader", index=k),
+        expected=want_k,
+        got=got_k,
         example=example,
         mistake=collate_mistake(got_k, seqs[k * bs : (k + 1) * bs], labels[k * bs : (k + 1) * bs]),
     )

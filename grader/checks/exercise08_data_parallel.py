@@ -10,8 +10,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from grader.checking import check, expect_type, fail, same, show, type_name, which_mistake
+from grader.checking import (
+    Code,
+    check,
+    difference,
+    expect_type,
+    fail,
+    messages,
+    same,
+    type_name,
+    which_mistake,
+)
 from grader.probes.exercise08_data_parallel import ACTIVATIONS, LOSSES, build_model
+
+say = messages(__name__)
 
 RTOL, ATOL = 1e-4, 1e-5
 feature_shapes = st.lists(st.integers(1, 3), min_size=0, max_size=2)
@@ -73,16 +85,20 @@ def expect_chunks(learner, got: dict, x: torch.Tensor, n: int, device: str) -> N
     value = got["value"]
     if type(value) not in (list, tuple):
         fail(
-            f"split_batch should return a list of tensors, but it returned {type_name(value)}: "
-            f"{show(value, 120)}",
+            say("split_not_a_list", kind=type_name(value)),
+            expected=Code("list[torch.Tensor]"),
+            got=value,
             example=example,
         )
-    chunks = [expect_type(c, torch.Tensor, "each chunk of split_batch", example) for c in value]
+    chunk = say("chunk_not_a_tensor")
+    chunks = [expect_type(c, torch.Tensor, chunk, example) for c in value]
     want = balanced(x, n)
     if same(chunks, want):
         if any(d != device for d in got["devices"]):
             fail(
-                f"the chunks are on {got['devices']}, but x was on {device}",
+                say("chunks_moved", device=device),
+                expected=[Code(device)] * len(chunks),
+                got=[Code(str(d)) for d in got["devices"]],
                 example=example,
                 mistake="moved_device",
             )
@@ -90,13 +106,18 @@ def expect_chunks(learner, got: dict, x: torch.Tensor, n: int, device: str) -> N
     mistake = split_mistake(learner, chunks, x, n, device)
     sizes, want_sizes = [len(c) for c in chunks], [len(c) for c in want]
     if sizes != want_sizes:
-        detail = f"chunks of {sizes} rows, expected {want_sizes}"
-    else:
-        detail = "chunks of the right sizes, but their rows, shapes or dtypes differ from x's"
+        fail(
+            say("split_sizes", n=n, rows=len(x)),
+            expected=want_sizes,
+            got=sizes,
+            mistake=mistake,
+            example=example,
+        )
+    path, got_part, want_part = difference(chunks, want) or ("", chunks, want)
     fail(
-        f"split_batch(x, {n}) on a batch of {len(x)} rows gave {detail}.",
-        expected=want,
-        got=chunks,
+        say("split_chunk_differs", n=n, rows=len(x), index=path.strip("[]") or "?"),
+        expected=want_part,
+        got=got_part,
         mistake=mistake,
         example=example,
     )
@@ -136,19 +157,26 @@ def problems(draw: st.DrawFn, min_rows: int = 1) -> dict:
     activation = draw(st.sampled_from(sorted(ACTIVATIONS)), label="activation")
     rows = draw(st.integers(min_rows, 10), label="rows")
     n_replicas = draw(st.integers(1, 4), label="n_replicas")
-    seed = draw(st.integers(0, 2**16), label="seed")
+    seed = draw(st.integers(0, 999), label="seed")
     generator = torch.Generator().manual_seed(seed)
     template = build_model(sizes, activation)
-    state = {
-        k: torch.randn(v.shape, generator=generator) * 0.7 for k, v in template.state_dict().items()
-    }
+
+    def small(
+        shape: torch.Size | tuple[int, ...], low: int, high: int, step: float
+    ) -> torch.Tensor:
+        """Whole multiples of `step` stored as float: a counterexample reads 0.5, -1.0, 2.0."""
+        return torch.randint(low, high + 1, tuple(shape), generator=generator).float() * step
+
+    # Weights in halves, inputs in whole numbers: small round values that still tell the
+    # weighings of the chunks apart (a replica's gradient is rarely zero).
+    state = {k: small(v.shape, -2, 2, 0.5) for k, v in template.state_dict().items()}
     preset = draw(st.booleans(), label="model_has_grad")
-    grads = {k: torch.randn(v.shape, generator=generator) for k, v in state.items()}
-    x = torch.randn(rows, sizes[0], generator=generator)
+    grads = {k: small(v.shape, -3, 3, 1.0) for k, v in state.items()}
+    x = small((rows, sizes[0]), -3, 3, 1.0)
     if loss == "cross_entropy":
         y = torch.randint(0, sizes[-1], (rows,), generator=generator)
     else:
-        y = torch.randn(rows, sizes[-1], generator=generator)
+        y = small((rows, sizes[-1]), -3, 3, 1.0)
     recipe = {
         "sizes": sizes,
         "activation": activation,
@@ -189,13 +217,13 @@ def grad_mistakes(recipe: dict, x: torch.Tensor, y: torch.Tensor, n: int) -> lis
 def problem_example(problem: dict) -> dict:
     """The inputs of one data_parallel_grads call, as a learner would write them."""
     recipe = problem["recipe"]
-    layers = " -> ".join(str(s) for s in recipe["sizes"])
-    model = f"Linear layers {layers} with {recipe['activation']} between them"
-    if recipe["grads"] is not None:
-        model += " (its .grad already set)"
+    sizes, activation = recipe["sizes"], ACTIVATIONS[recipe["activation"]].__name__
+    layers = [f"nn.Linear({a}, {b})" for a, b in zip(sizes, sizes[1:], strict=False)]
+    model = Code(f"nn.Sequential({f', nn.{activation}(), '.join(layers)})")
     return {
         "model": model,
-        "loss_fn": f"nn.{LOSSES[recipe['loss']].__name__}()",
+        "model_has_grad": recipe["grads"] is not None,
+        "loss_fn": Code(f"nn.{LOSSES[recipe['loss']].__name__}()"),
         "x": problem["x"],
         "y": problem["y"],
         "n_replicas": problem["n_replicas"],
@@ -208,23 +236,21 @@ def expect_gradients(got: dict, want: dict, problem: dict, mistakes: list) -> No
     grads = expect_type(got["grads"], dict, "data_parallel_grads", example)
     if sorted(grads) != sorted(want):
         fail(
-            f"data_parallel_grads returned gradients for {sorted(grads)}, but the model's "
-            f"parameters are {list(want)}: use the names of model.named_parameters().",
+            say("wrong_grad_names"),
             expected=list(want),
             got=list(grads),
             mistake="wrong_grad_names",
             example=example,
         )
     for name, value in grads.items():
-        expect_type(value, torch.Tensor, f"the gradient of {name!r}", example)
+        expect_type(value, torch.Tensor, say("gradient_of", name=name), example)
     if same(grads, want, RTOL, ATOL):
         return
     wrong = [k for k in want if not same(grads[k], want[k], RTOL, ATOL)]
     fail(
-        f"the gradient of {wrong[0]!r} is not the gradient of the loss on the whole batch.\n"
-        f"  expected: {show(want[wrong[0]])}\n  got:      {show(grads[wrong[0]])}",
-        expected=want,
-        got=grads,
+        say("wrong_gradient", name=wrong[0]),
+        expected=want[wrong[0]],
+        got=grads[wrong[0]],
         mistake=which_mistake(grads, mistakes, RTOL, ATOL),
         example=example,
     )
@@ -248,8 +274,7 @@ def test_data_parallel_grads_leaves_model(learner, device, problem):
     for name, before in recipe["state"].items():
         if not same(got["params_after"].get(name), before, 0.0, 0.0):
             fail(
-                f"the model's parameter {name!r} changed: data_parallel_grads must leave the "
-                "original model as it was.",
+                say("changed_parameter", name=name),
                 expected=before,
                 got=got["params_after"].get(name),
                 mistake="changed_original",
@@ -259,8 +284,7 @@ def test_data_parallel_grads_leaves_model(learner, device, problem):
         grad_after = got["grads_after"].get(name)
         if not same(grad_after, grad_before, 0.0, 0.0):
             fail(
-                f"the original model's {name}.grad changed (it was {show(grad_before, 80)}, "
-                f"it is now {show(grad_after, 80)}): backward must run on the replicas only.",
+                say("changed_grad", name=name),
                 expected=grad_before,
                 got=grad_after,
                 mistake="changed_original",
