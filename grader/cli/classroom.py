@@ -112,7 +112,8 @@ def class_(
     Each student is a sub-folder or a .zip; their files may sit in one nested folder.
     """
     from grader.classroom.dispatch import Interrupted
-    from grader.classroom.grading import ClassError, ClassOptions, grade_class, private_seed
+    from grader.classroom.grading import grade_class, private_seed
+    from grader.classroom.model import ClassError, ClassOptions
     from grader.classroom.policy import PolicyError
     from grader.classroom.report import say
     from grader.results import strip_control
