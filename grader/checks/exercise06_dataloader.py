@@ -13,6 +13,7 @@ from grader.checking import (
     expect_type,
     fail,
     messages,
+    probe_naming_errors,
     raised,
     same,
     type_name,
@@ -47,6 +48,10 @@ def first_difference(got: list, want: list) -> tuple[int, object, object]:
     both = min(len(got), len(want))
     k = next((k for k in range(both) if not same(got[k], want[k])), both)
     return k, got[k] if k < len(got) else None, want[k] if k < len(want) else None
+
+
+# What DataLoader raises when drop_last (or shuffle) landed in sampler or batch_sampler.
+POSITIONAL = {"mutually exclusive": "positional_arguments"}
 
 
 def positional_arguments(error: LearnerRaised, example: dict) -> None:
@@ -195,11 +200,9 @@ def expect_loader_uses(learner, n: int, batch_size: int, options: dict) -> None:
         "batch_size": batch_size,
         **options,
     }
-    try:
-        got = learner.probe("make_loader", n=n, batch_size=batch_size, options=options)
-    except LearnerRaised as error:
-        positional_arguments(error, example)
-        raise
+    got = probe_naming_errors(
+        learner, "make_loader", example, POSITIONAL, n=n, batch_size=batch_size, options=options
+    )
     if not got["is_loader"]:
         fail(say("not_a_loader", kind=str(got["type"])), example=example)
     for name, value in [("batch_size", batch_size), *want.items()]:
@@ -312,11 +315,9 @@ def test_workers_run(learner):
         "batch_size": batch_size,
         "num_workers": num_workers,
     }
-    try:
-        got = learner.probe("workers", n=n, batch_size=batch_size, num_workers=num_workers)
-    except LearnerRaised as error:
-        positional_arguments(error, example)
-        raise
+    got = probe_naming_errors(
+        learner, "workers", example, POSITIONAL, n=n, batch_size=batch_size, num_workers=num_workers
+    )
     if not got["is_loader"]:
         fail(say("not_a_loader", kind=str(got["type"])), example=example)
     if got["num_workers"] != num_workers or got["iterator"] != "_MultiProcessingDataLoaderIter":
