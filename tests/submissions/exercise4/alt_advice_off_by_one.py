@@ -1,0 +1,16 @@
+# expect: passed
+# mistake_range_from_one.py with the diagnosis of off_by_one applied literally
+import torch
+
+
+def gradient(f, x):
+    leaf = x.detach().requires_grad_(True)
+    return torch.autograd.grad(f(leaf), leaf)[0]
+
+
+def accumulated_grad(f, x, times):
+    leaf = x.detach().requires_grad_(True)
+    y = f(leaf)
+    for i in range(times):
+        y.backward(retain_graph=True)
+    return leaf.grad
