@@ -22,10 +22,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
-import tomllib
 import torch
 
 from grader.sandbox.proxy import LearnerRaised, Opaque
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 LANGUAGES = ("en", "zh")
 DEVICE_MODES = ("any", "all", "emulated", "source")
