@@ -82,21 +82,30 @@ def resolve_workspace(
     return found
 
 
-def resolve_ids(ctx: click.Context, ids: tuple[str, ...]) -> tuple[catalog.Exercise, ...]:
-    """Exercises for the ids given ('all' for every one); a usage error names an unknown id."""
-    if not ids:
+def resolve_ids(
+    ctx: click.Context, ids: tuple[str, ...], none_means_all: bool = False
+) -> tuple[catalog.Exercise, ...]:
+    """Exercises for the ids given ('all' for every one), in catalog order, each once.
+
+    No ids is a usage error unless `none_means_all`; an unknown id is a usage error naming the
+    closest ids; a broken catalog is an error that says what is wrong with it.
+    """
+    try:
+        every = catalog.exercises()
+    except catalog.CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not ids and not none_means_all:
         raise click.UsageError("Name at least one exercise, or 'all'. Try 'grade list'.", ctx)
-    chosen: list[catalog.Exercise] = []
+    if not ids or "all" in ids:
+        return tuple(every)
+    chosen: dict[str, catalog.Exercise] = {}
     for exercise_id in ids:
-        if exercise_id == "all":
-            chosen.extend(catalog.exercises())
-            continue
         try:
-            chosen.append(catalog.find(exercise_id))
+            exercise = catalog.find(exercise_id)
         except LookupError as exc:
             raise click.UsageError(f"{exc} Try 'grade list'.", ctx) from None
-    unique = {e.id: e for e in chosen}
-    return tuple(sorted(unique.values(), key=lambda e: e.number))
+        chosen[exercise.id] = exercise
+    return tuple(sorted(chosen.values(), key=lambda e: e.number))
 
 
 def use_colour() -> bool | None:

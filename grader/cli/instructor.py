@@ -11,7 +11,7 @@ import click
 
 from grader import catalog, progress
 from grader import reset as resetting
-from grader.cli.common import find_workspace, language, resolve_workspace
+from grader.cli.common import find_workspace, language, resolve_ids, resolve_workspace
 from grader.instructor import ci_kit
 from grader.instructor import verify as verifying
 
@@ -39,23 +39,6 @@ def _project_root() -> Path:
     """The project around the current folder (the parent of its exercises/), else the folder."""
     workspace = find_workspace(Path.cwd())
     return workspace.parent if workspace is not None else Path.cwd()
-
-
-def _exercises(ctx: click.Context, ids: tuple[str, ...]) -> list[catalog.Exercise]:
-    """The exercises named (all when none or 'all'); a usage error names an unknown id."""
-    try:
-        every = catalog.exercises()
-    except catalog.CatalogError as exc:
-        raise click.ClickException(str(exc)) from None
-    if not ids or "all" in ids:
-        return list(every)
-    chosen = []
-    for exercise_id in dict.fromkeys(ids):
-        try:
-            chosen.append(catalog.find(exercise_id))
-        except LookupError as exc:
-            raise click.UsageError(f"{exc} Try 'grade list'.", ctx) from None
-    return sorted(chosen, key=lambda e: e.number)
 
 
 @click.group("init-ci")
@@ -204,7 +187,7 @@ def verify(
     sample: int | None,
 ) -> None:
     """Check exercises end to end (all, or IDS): references, stubs, catalog, corpus."""
-    chosen = _exercises(ctx, ids)
+    chosen = list(resolve_ids(ctx, ids, none_means_all=True))
     if not ids and catalog.private_ids():  # a private layer: verify what it overrides
         chosen = [e for e in chosen if e.id in catalog.private_ids()]
     found = verifying.default_folders(verifying.project_folder(_project_root()))
@@ -273,7 +256,7 @@ def verify(
 def reset(ctx: click.Context, ids: tuple[str, ...], workspace: Path | None, yes: bool) -> None:
     """Put the untouched stub of IDS (or 'all') back; your file is kept in .grade/backups/."""
     lang = language(ctx)
-    chosen = _exercises(ctx, ids)
+    chosen = list(resolve_ids(ctx, ids, none_means_all=True))
     workspace = resolve_workspace(ctx, workspace)
     if "all" in ids and not yes:
         backups = progress.state_dir(workspace) / resetting.BACKUPS
@@ -306,7 +289,7 @@ def init_checks(ctx: click.Context, folder: Path, ids: tuple[str, ...]) -> None:
     from grader.instructor import private_checks
     from grader.instructor.verify import project_folder
 
-    chosen = _exercises(ctx, ids)
+    chosen = list(resolve_ids(ctx, ids, none_means_all=True))
     try:
         written = private_checks.start(folder, chosen, project_folder(_project_root()))
     except FileExistsError as exc:

@@ -12,6 +12,7 @@ import importlib.util
 import inspect
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -186,7 +187,13 @@ def _load_module(path: Path, name: str) -> object:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # Registered while it runs, as an import would: a check module finds its own file (and its
+    # messages beside it) through sys.modules[__name__].
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
     return module
 
 
