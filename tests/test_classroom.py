@@ -366,7 +366,7 @@ def test_cli_usage_errors_name_the_path(cli_group, tmp_path: Path, case: str) ->
     assert str(submissions) in result.output
 
 
-def test_cli_exits_1_when_a_student_could_not_be_graded(
+def test_cli_exits_3_when_a_student_could_not_be_graded(
     cli_group, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     submissions = tmp_path / "class"
@@ -375,7 +375,7 @@ def test_cli_exits_1_when_a_student_could_not_be_graded(
     monkeypatch.setattr(workspace, "grade_workspace", lambda *_: os._exit(3))
     args = ["class", str(submissions), "--out", str(tmp_path / "o"), "--lang", "en"]
     result = CliRunner().invoke(cli_group, args)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output  # the grader's failure, not the student's
     assert "1 could not be graded" in result.output
 
 

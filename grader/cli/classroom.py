@@ -8,11 +8,11 @@ import click
 
 from grader import catalog
 from grader.classroom.gradebook import FORMATS
-from grader.cli.common import language
+from grader.cli.common import EXIT_INTERNAL, EXIT_OK, exit_status, language
 from grader.cli.options import examples, grading_options, limits
 from grader.engine import resources
 
-EXIT_OK, EXIT_NOT_GRADED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_INTERRUPTED = 130
 
 
 @click.command("class")
@@ -167,4 +167,9 @@ def class_(
         click.echo(f"  {strip_control(student.id)}: {student.error}")
     click.echo(say("cli_gradebook", lang, path=out / "gradebook.csv"))
     click.echo(say("cli_class_page", lang, path=out / "class.html"))
-    ctx.exit(EXIT_OK if result.complete else EXIT_NOT_GRADED)
+    # A student the grader could not grade, or graded with a fault of its own, is the grader's
+    # failure (3, as for `grade check`), never a learner's: CI tells the two apart.
+    faulted = bool(failed) or any(
+        s.run is not None and exit_status(s.run) == EXIT_INTERNAL for s in result.students
+    )
+    ctx.exit(EXIT_INTERNAL if faulted else EXIT_OK)
