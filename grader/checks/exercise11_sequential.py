@@ -1,7 +1,8 @@
 """Hidden checks for exercise 11: the three nn.Sequential builders and copy_weights.
 
 copy_weights is tried on trusted models (`build_styled`, shared with the probe); what the
-copied model must compute is computed here from the same recipe.
+copied model must compute is computed here from the same recipe. The words are in
+exercise11_sequential.toml.
 """
 
 import copy
@@ -10,9 +11,21 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checking import check, expect_same, expect_type, fail, same, show
+from grader.checking import (
+    Code,
+    check,
+    difference,
+    expect_same,
+    expect_type,
+    fail,
+    messages,
+    probe_naming_errors,
+    same,
+    tolerance,
+)
 from grader.probes.exercise11_sequential import STYLES, build_styled, outputs_of, state_of
-from grader.sandbox.proxy import LearnerRaised
+
+say = messages(__name__)
 
 LAYER_TYPES = ["Conv2d", "BatchNorm2d", "ReLU"]
 CONV_CONFIG = {
@@ -34,11 +47,6 @@ BATCHNORM_CONFIG = {
 }
 
 
-def tolerance(device: str) -> dict:
-    """How close outputs must be: GPU convolutions may use TF32 and other algorithms."""
-    return {"rtol": 1e-4, "atol": 1e-5} if device == "cpu" else {"rtol": 2e-3, "atol": 2e-3}
-
-
 def _kind(layer: dict) -> str:
     """Which of the expected layer types a described layer is, else its own class name."""
     for name in LAYER_TYPES:
@@ -51,18 +59,17 @@ def _check_builder(learner, builder: str, names: list[str]) -> None:
     got = learner.probe("build", builder=builder)
     call = f"{builder}()"
     if not got["is_sequential"]:
-        kind = "an nn.ModuleList" if got["is_module_list"] else f"a {got['type']}"
         fail(
-            f"{call} returned {kind}, not an nn.Sequential (which is what can be called on x).",
-            expected="torch.nn.Sequential",
-            got=got["type"],
+            say("not_sequential", call=call),
+            expected=Code("torch.nn.Sequential"),
+            got=Code(str(got["type"])),
             mistake="not_sequential",
         )
     layers = got["layers"]
     kinds = [_kind(layer) for layer in layers]
     if kinds != LAYER_TYPES:
         fail(
-            f"{call}'s layers are {kinds}; expected {LAYER_TYPES} in that order.",
+            say("wrong_layers", call=call),
             expected=LAYER_TYPES,
             got=kinds,
             mistake="wrong_order" if sorted(kinds) == sorted(LAYER_TYPES) else None,
@@ -76,15 +83,17 @@ def _check_builder(learner, builder: str, names: list[str]) -> None:
     ):
         wrong = {k: config.get(k) for k, v in want.items() if not same(config.get(k), v)}
         if wrong:
+            # Only the settings that differ, each named.
             fail(
-                f"{call}'s {what.split('(')[0]} layer is not {what}: "
-                + ", ".join(f"{k}={v!r} (expected {want[k]!r})" for k, v in wrong.items()),
+                say("wrong_config", call=call, layer=what.split("(")[0], asked=what),
+                expected={k: want[k] for k in wrong},
+                got=wrong,
                 mistake="wrong_layer_config",
             )
     got_names = [layer["name"] for layer in layers]
     if got_names != names:
         fail(
-            f"{call}'s layers are named {got_names}; expected {names}.",
+            say("wrong_names", call=call),
             expected=names,
             got=got_names,
             mistake="positional_names" if got_names == ["0", "1", "2"] else "wrong_names",
@@ -112,8 +121,10 @@ def copy_cases(draw: st.DrawFn) -> dict:
     src_style, dst_style = draw(st.permutations(list(STYLES)))[:2]
     src_seed = draw(st.integers(0, 99))
     dst_seed = draw(st.integers(0, 99).filter(lambda s: s != src_seed))
-    shape = (draw(st.integers(2, 4)), 3, draw(st.integers(3, 8)), draw(st.integers(3, 8)))
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(src_seed * 100 + dst_seed))
+    # Whole numbers in a small batch (it shrinks to (2, 3, 3, 3): one output pixel per image).
+    shape = (2, 3, draw(st.integers(3, 5)), draw(st.integers(3, 5)))
+    generator = torch.Generator().manual_seed(src_seed * 100 + dst_seed)
+    x = torch.randint(-3, 4, shape, generator=generator).to(torch.float32)
     return {
         "src_style": src_style,
         "dst_style": dst_style,
@@ -123,10 +134,19 @@ def copy_cases(draw: st.DrawFn) -> dict:
     }
 
 
+def _described(style: str) -> Code:
+    """A model of the case as code: its layers and their names."""
+    layers = ("Conv2d(3, 3, 3)", "BatchNorm2d(3)", "ReLU()")
+    if style == "positional":
+        return Code(f"nn.Sequential({', '.join(layers)})")
+    named = ", ".join(f'("{n}", {k})' for n, k in zip(STYLES[style], layers, strict=True))
+    return Code(f"nn.Sequential(OrderedDict([{named}]))")
+
+
 def _example(case: dict) -> dict:
     return {
-        "src": f"nn.Sequential named {list(STYLES[case['src_style']])} (trained)",
-        "dst": f"nn.Sequential named {list(STYLES[case['dst_style']])} (other values)",
+        "src": _described(case["src_style"]),
+        "dst": _described(case["dst_style"]),
         "x": case["x"],
     }
 
@@ -144,6 +164,8 @@ def _reference(case: dict) -> dict:
             target.copy_(value)
     x = case["x"]
     return {
+        "src_names": list(src.state_dict()),
+        "dst_names": list(dst.state_dict()),
         "src_state": state_of(src),
         "dst_state": state_of(dst),
         "buffers_at": buffers_at,
@@ -153,26 +175,40 @@ def _reference(case: dict) -> dict:
     }
 
 
+# What name-based copies raise: load_state_dict's "Missing key(s) in state_dict", or a
+# KeyError / AttributeError for a name of src that dst does not have.
+NAME_ERRORS = {
+    "state_dict": "load_state_dict_names",
+    "Missing key": "load_state_dict_names",
+    "KeyError": "copied_by_name",
+    "AttributeError": "copied_by_name",
+}
+
+
 def _copy(learner, case: dict, device: str) -> dict:
     """Run copy_weights in the worker; diagnose the errors that name-based copies raise."""
-    try:
-        return learner.probe("copy_weights", **case, device=device)
-    except LearnerRaised as raised:
-        if "state_dict" in raised.message or "Missing key" in raised.message:
-            fail(
-                f"copy_weights raised {raised.type_name}: {raised.message.splitlines()[0]} "
-                "(the names of src and dst differ).",
-                mistake="load_state_dict_names",
-                example=_example(case),
-            )
-        if raised.is_a("KeyError") or raised.is_a("AttributeError"):
-            fail(
-                f"copy_weights raised {raised.type_name}: {raised.message} (a name of src does "
-                "not exist in dst).",
-                mistake="copied_by_name",
-                example=_example(case),
-            )
-        raise
+    return probe_naming_errors(
+        learner, "copy_weights", _example(case), NAME_ERRORS, **case, device=device
+    )
+
+
+def _by_name(names: list[str], tensors: list) -> dict:
+    """A model's state as {name: tensor} (in order; names beyond the tensors are left out)."""
+    return dict(zip(names, tensors, strict=False))
+
+
+def _not_copied(
+    got: dict, ref: dict, rtol: float, atol: float, buffers: bool
+) -> tuple[str, str, object, object] | None:
+    """Name the first tensor of dst (a parameter, or a buffer too) that differs from src's."""
+    wanted = dict(zip(ref["dst_names"], ref["src_state"], strict=True))
+    held = _by_name(ref["dst_names"], got["dst_state"])
+    for i, name in enumerate(ref["dst_names"]):
+        if (i in ref["buffers_at"]) and not buffers:
+            continue
+        if name not in held or not same(held[name], wanted[name], rtol, atol):
+            return name, ref["src_names"][i], wanted[name], held.get(name)
+    return None
 
 
 def _nothing_copied(got: dict, ref: dict) -> str:
@@ -184,10 +220,45 @@ def _check_src_unchanged(got: dict, ref: dict, example: dict) -> None:
     if same(got["src_state"], ref["src_state"]):
         return
     backwards = same(got["src_state"], ref["dst_state"])
+    # Which of src's tensors changed, by its name, shown whole.
+    want = _by_name(ref["src_names"], ref["src_state"])
+    path, got_part, want_part = difference(_by_name(ref["src_names"], got["src_state"]), want) or (
+        "",
+        got["src_state"],
+        ref["src_state"],
+    )
     fail(
-        "copy_weights changed src"
-        + (": src now holds dst's old values, the copy went the wrong way." if backwards else "."),
+        say("src_backwards" if backwards else "src_changed", part=f"src.state_dict(){path}"),
+        expected=want_part,
+        got=got_part,
         mistake="wrong_direction" if backwards else None,
+        example=example,
+    )
+
+
+def _expect_output(got_out, want_out, what, example, mistakes, got, ref, device, buffers) -> None:
+    """dst(x) must equal src(x); when it does not, say which tensor of dst was not copied."""
+    rtol, atol = tolerance(device, convolution=True)
+    if same(got_out, want_out, rtol, atol):
+        return
+    found = _not_copied(got, ref, rtol, atol, buffers)
+    if found is None:
+        expect_same(
+            got_out, want_out, what, example=example, mistakes=mistakes, rtol=rtol, atol=atol
+        )
+        return
+    name, src_name, want, held = found
+    mistake = next((m for m, out in mistakes.items() if same(got_out, out, rtol, atol)), None)
+    fail(
+        say(
+            "not_copied",
+            what=what,
+            part=f"dst.state_dict()['{name}']",
+            source=f"src.state_dict()['{src_name}']",
+        ),
+        expected=want,
+        got=held,
+        mistake=mistake,
         example=example,
     )
 
@@ -200,14 +271,9 @@ def test_copy_weights_parameters(learner, device, case):
     ref = _reference(case)
     _check_src_unchanged(got, ref, example)
     out = expect_type(got["dst_outputs"]["train"], torch.Tensor, "dst(x)", example)
-    expect_same(
-        out,
-        ref["right"]["train"],
-        "dst(x) in training mode after copy_weights (depends on the parameters only)",
-        example=example,
-        mistakes={_nothing_copied(got, ref): ref["nothing"]["train"]},
-        **tolerance(device),
-    )
+    mistakes = {_nothing_copied(got, ref): ref["nothing"]["train"]}
+    what = say("train_output")
+    _expect_output(out, ref["right"]["train"], what, example, mistakes, got, ref, device, False)
 
 
 @check("copy_weights_buffers", devices="all")
@@ -217,24 +283,19 @@ def test_copy_weights_buffers(learner, device, case):
     got = _copy(learner, case, device)
     ref = _reference(case)
     out = expect_type(got["dst_outputs"]["eval"], torch.Tensor, "dst(x)", example)
-    expect_same(
-        out,
-        ref["right"]["eval"],
-        "dst(x) in evaluation mode after copy_weights (uses the running statistics)",
-        example=example,
-        mistakes={
-            _nothing_copied(got, ref): ref["nothing"]["eval"],
-            "skipped_buffers": ref["params_only"]["eval"],
-        },
-        **tolerance(device),
-    )
-    names = ["running_mean", "running_var", "num_batches_tracked"]
-    for name, i in zip(names, ref["buffers_at"], strict=True):
+    mistakes = {
+        _nothing_copied(got, ref): ref["nothing"]["eval"],
+        "skipped_buffers": ref["params_only"]["eval"],
+    }
+    what = say("eval_output")
+    _expect_output(out, ref["right"]["eval"], what, example, mistakes, got, ref, device, True)
+    for i in ref["buffers_at"]:
+        name = ref["dst_names"][i]
         if i >= len(got["dst_state"]) or not same(got["dst_state"][i], ref["src_state"][i]):
-            value = got["dst_state"][i] if i < len(got["dst_state"]) else None
             fail(
-                f"dst's batch norm {name} was not copied from src.\n"
-                f"  expected: {show(ref['src_state'][i])}\n  got:      {show(value)}",
+                say("buffer_not_copied", part=f"dst.state_dict()['{name}']"),
+                expected=ref["src_state"][i],
+                got=got["dst_state"][i] if i < len(got["dst_state"]) else None,
                 mistake="skipped_buffers",
                 example=example,
             )
@@ -247,15 +308,13 @@ def test_copy_weights_independent(learner, case):
     got = _copy(learner, case, "cpu")
     if got["dst_changed_with_src"]:
         fail(
-            "after copy_weights, changing src's tensors in place also changed dst: dst shares "
-            "memory with src instead of holding copies.",
+            say("shared_tensors"),
             mistake="shared_tensors",
             example=example,
         )
     if not (got["same_parameter_objects"] and got["parameters_ok"]):
         fail(
-            "copy_weights replaced dst's nn.Parameter objects (or made them plain tensors): an "
-            "optimizer created for dst before the copy would still update the old ones.",
+            say("replaced_parameters"),
             mistake="replaced_parameters",
             example=example,
         )
