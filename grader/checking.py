@@ -198,6 +198,9 @@ def message_file(module: str) -> Path:
         return Path(module).with_suffix(".toml")
     loaded = sys.modules.get(module)
     where = getattr(loaded, "__file__", None)
+    if where is None:  # executed without being registered: the calling module's own file
+        caller = sys._getframe(2).f_globals
+        where = caller.get("__file__") if caller.get("__name__") == module else None
     if where is None:
         raise MessageError(f"module {module!r} is not imported from a file: pass its __file__")
     return Path(where).with_suffix(".toml")

@@ -190,3 +190,18 @@ def test_tolerance_is_looser_off_the_cpu_and_for_convolutions() -> None:
 
 def test_code_is_shown_without_quotes() -> None:
     assert checking.show({"x": Code("torch.zeros(2)")}) == "{'x': torch.zeros(2)}"
+
+
+def test_a_module_run_without_being_registered_finds_its_words(tmp_path: Path) -> None:
+    import importlib.util
+
+    module = tmp_path / "exercise97_unregistered.py"
+    module.write_text(
+        "from grader.checking import messages\nsay = messages(__name__)\n", encoding="utf-8"
+    )
+    module.with_suffix(".toml").write_text('[hi]\nen = "hi"\nzh = "你好"\n', encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("private.exercise97_unregistered", module)
+    assert spec and spec.loader
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)  # not in sys.modules, as some loaders do
+    assert loaded.say("hi").render("zh") == "你好"
