@@ -3,6 +3,7 @@
 Each stub function has one classic bug. A bug that raises is named from torch's own error
 text (quoted in its diagnosis); a bug that runs is named by comparing the answer with what the
 bug predicts, computed here with torch, or from what the probe saw the model go through.
+Every learner-facing word is in exercise16_fix_the_bugs.toml; inputs are shown as code.
 """
 
 from __future__ import annotations
@@ -14,20 +15,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checking import (
+    Code,
     check,
     expect_same,
     expect_type,
     fail,
+    messages,
     probe_naming_errors,
-    show,
+    tolerance,
     which_mistake,
 )
 from grader.probes.exercise16_fix_the_bugs import evaluate_data, evaluate_model, predict_model
 
+say = messages(__name__)
 
-def tolerance(device: str) -> dict:
-    """How close a result must be to the CPU reference."""
-    return {"rtol": 1e-5, "atol": 1e-6} if device == "cpu" else {"rtol": 1e-4, "atol": 1e-5}
+
+def whole(shape: tuple[int, ...], generator: torch.Generator, low: int = -4) -> torch.Tensor:
+    """Small whole numbers as float32, so that a counterexample reads 2.0, not 1.5409960746."""
+    return torch.randint(low, -low + 1, shape, generator=generator).float()
 
 
 CLASSIFY_ERRORS = {
@@ -44,7 +49,7 @@ def classify_cases(draw: st.DrawFn, formats: bool) -> dict:
     n, c = draw(st.integers(1, 5)), draw(st.integers(2, 5))
     seed = draw(st.integers(0, 99))
     generator = torch.Generator().manual_seed(seed)
-    logits = torch.randn(n, c, generator=generator) * 3
+    logits = whole((n, c), generator)
     labels = torch.randint(0, c, (n,), generator=generator)
     dtype, column = torch.int64, False
     if formats:
@@ -65,10 +70,10 @@ def _classify(learner, device: str, case: dict) -> None:
         learner, "classify", example, CLASSIFY_ERRORS, logits=logits, labels=labels, device=device
     )
     value = expect_type(got["value"], torch.Tensor, "classify_loss", example)
-    want = F.cross_entropy(logits, case["indices"])
+    rtol, atol = tolerance(device)
     expect_same(
         value.cpu(),
-        want,
+        F.cross_entropy(logits, case["indices"]),
         "classify_loss(logits, labels)",
         example=example,
         mistakes=lambda: {
@@ -76,14 +81,11 @@ def _classify(learner, device: str, case: dict) -> None:
                 F.softmax(logits, dim=1), case["indices"]
             )
         },
-        **tolerance(device),
+        rtol=rtol,
+        atol=atol,
     )
     if got["grad"] is None:
-        fail(
-            "classify_loss's result is not differentiable with respect to logits (no gradient "
-            "reached them).",
-            example=example,
-        )
+        fail(say("loss_not_differentiable"), example=example)
 
 
 @check("classify_loss_raw_logits", devices="all")
@@ -111,7 +113,6 @@ GPU_PREDICT_ERRORS = {
     "can't convert cuda": "numpy_on_gpu",
 }
 
-
 predict_cases = st.fixed_dictionaries(
     {
         "seed": st.integers(0, 99),
@@ -123,16 +124,20 @@ predict_cases = st.fixed_dictionaries(
 )
 
 
+def _mode(training: bool) -> str:
+    return ".train()" if training else ".eval()"
+
+
 def _predict(learner, device: str, case: dict) -> tuple[dict, dict, torch.Tensor]:
+    """predict's answer on `device` ("emulated": a GPU emulated on the CPU), the example shown."""
     generator = torch.Generator().manual_seed(case["seed"])
-    features = torch.randn(case["n"], case["f"], generator=generator, dtype=torch.float64)
-    mode = "training" if case["training"] else "evaluation"
-    where = " on a GPU (emulated)" if device == "emulated" else ""
-    example = {
-        "model": f"Linear({case['f']}, 8), ReLU, Dropout(0.5), Linear(8, {case['classes']}) "
-        f"in {mode} mode (float32){where}",
-        "features": f"a float64 array of shape {tuple(features.shape)}",
-    }
+    features = whole((case["n"], case["f"]), generator).double()
+    gpu = ".cuda()" if device == "emulated" else ""
+    model = (
+        f"nn.Sequential(nn.Linear({case['f']}, 8), nn.ReLU(), nn.Dropout(0.5), "
+        f"nn.Linear(8, {case['classes']})){gpu}{_mode(case['training'])}"
+    )
+    example = {"model": Code(model), "features": features.numpy()}
     arguments = {
         "seed": case["seed"],
         "features": features,
@@ -155,9 +160,9 @@ def _expect_classes(got: dict, example: dict, features: torch.Tensor, case: dict
     value = got["value"]
     if isinstance(value, torch.Tensor):
         fail(
-            "predict returned a torch.Tensor; it should return a NumPy array.",
-            expected="numpy.ndarray",
-            got="torch.Tensor",
+            say("predict_returned_tensor"),
+            expected=Code("numpy.ndarray"),
+            got=Code("torch.Tensor"),
             mistake="predict_returned_tensor",
             example=example,
         )
@@ -176,10 +181,12 @@ def _expect_classes(got: dict, example: dict, features: torch.Tensor, case: dict
         in_range = ((value >= 0) & (value < scores.shape[1])).all()
         if in_range and allowed[np.arange(len(value)), picked].all():
             return
+        message = say("predict_wrong_classes")
+    else:
+        message = say("predict_array_form", want_shape=str(want.shape))
     training = any(training for _, training in got["calls"])
     fail(
-        f"predict returned {show(value)} (dtype {value.dtype}, shape {value.shape}); expected "
-        f"{show(want)} (int64, shape {want.shape}).",
+        message,
         expected=want,
         got=value,
         mistake="predict_train_mode" if training else None,
@@ -202,19 +209,20 @@ def test_predict_on_gpu(learner, case):
     _expect_classes(got, example, features, case)
 
 
+def _expect_mode_restored(name: str, before: bool, after: bool, example: dict) -> None:
+    if after != before:
+        key = "left_in_training_mode" if after else "left_in_evaluation_mode"
+        fail(say(key, name=name), mistake="mode_not_restored", example=example)
+
+
 @check("predict_no_graph")
 @given(case=predict_cases)
 def test_predict_no_graph(learner, case):
     got, example, _ = _predict(learner, "cpu", case)
     if not got["calls"]:
-        fail("predict never called the model.", example=example)
+        fail(say("never_called_model", name="predict"), example=example)
     if any(grad for grad, _ in got["calls"]):
-        fail(
-            "the model ran with grad mode on, so autograd recorded a graph for a prediction "
-            "that nobody will differentiate.",
-            mistake="predict_records_graph",
-            example=example,
-        )
+        fail(say("predict_records_graph"), mistake="predict_records_graph", example=example)
 
 
 @check("predict_mode")
@@ -222,22 +230,13 @@ def test_predict_no_graph(learner, case):
 def test_predict_mode(learner, case):
     got, example, _ = _predict(learner, "cpu", case)
     if any(training for _, training in got["calls"]):
-        fail(
-            "the model ran in training mode, so Dropout dropped scores at random.",
-            mistake="predict_train_mode",
-            example=example,
-        )
-    if got["training_after"] != case["training"]:
-        fail(
-            f"the model was in {'training' if case['training'] else 'evaluation'} mode before "
-            f"predict and in {'training' if got['training_after'] else 'evaluation'} mode after.",
-            mistake="mode_not_restored",
-            example=example,
-        )
+        fail(say("predict_train_mode"), mistake="predict_train_mode", example=example)
+    _expect_mode_restored("predict", case["training"], got["training_after"], example)
     if got["dtypes_after"] != ["torch.float32"]:
         fail(
-            f"after predict the model's parameters are {got['dtypes_after']}; predict should "
-            "not change the model it is given (convert the input, not the model).",
+            say("model_dtype_changed"),
+            expected=["torch.float32"],
+            got=got["dtypes_after"],
             mistake="model_cast_to_double",
             example=example,
         )
@@ -256,15 +255,15 @@ def _expected_parameters(sizes: list[int]) -> list[list[int]]:
 @check("mlp_registers_layers")
 @given(sizes=sizes_strategy)
 def test_mlp_registers_layers(learner, sizes):
-    example = {"model": f"MLP({sizes})"}
+    model = f"MLP({sizes})"
+    example = {"model": Code(model)}
     got = learner.probe("mlp_params", sizes=sizes)
     if not got["is_module"]:
-        fail(f"MLP({sizes}) is a {got['type']}, not an nn.Module.", example=example)
+        fail(say("mlp_not_module", model=model, kind=got["type"]), example=example)
     want = _expected_parameters(sizes)
     if not got["names"]:
         fail(
-            f"MLP({sizes}).parameters() is empty: the module does not know its layers, so an "
-            "optimizer gets nothing to train, .to() moves nothing and state_dict() saves nothing.",
+            say("mlp_no_parameters", model=model),
             expected=want,
             got=[],
             mistake="layers_in_python_list",
@@ -272,7 +271,7 @@ def test_mlp_registers_layers(learner, sizes):
         )
     if got["shapes"] != want:
         fail(
-            f"the parameters' shapes, in order, should be {want}; got {got['shapes']}.",
+            say("mlp_parameter_shapes", model=model),
             expected=want,
             got=got["shapes"],
             example=example,
@@ -280,9 +279,7 @@ def test_mlp_registers_layers(learner, sizes):
     outside = [n for n in got["names"] + got["state_keys"] if not n.startswith("layers.")]
     if outside or got["layers_type"] not in ("ModuleList", "Sequential"):
         fail(
-            "every parameter should be registered under the attribute `layers`, an "
-            f"nn.ModuleList or nn.Sequential (`layers` is a {got['layers_type']}; names outside "
-            f"it: {outside}).",
+            say("mlp_not_under_layers", kind=got["layers_type"], outside=str(outside)),
             got=got["names"],
             mistake="layers_in_python_list" if got["layers_type"] == "list" else None,
             example=example,
@@ -304,12 +301,11 @@ def test_mlp_forward(learner, device, sizes, n, seed):
     generator = torch.Generator().manual_seed(seed)
     weights = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=False):
-        weights += [
-            torch.randn(n_out, n_in, generator=generator),
-            torch.randn(n_out, generator=generator),
-        ]
-    x = torch.randn(n, sizes[0], generator=generator)
-    example = {"model": f"MLP({sizes}).to({device!r}) with given weights", "x": x}
+        weights += [whole((n_out, n_in), generator, -2), whole((n_out,), generator, -2)]
+    x = whole((n, sizes[0]), generator, -2)
+    model = f"MLP({sizes})"
+    # The weights shown are those copied into the Linear layers, in order: W0, b0, W1, b1, ...
+    example = {"model": Code(f"{model}.to({device!r})"), "weights": weights, "x": x}
     got = probe_naming_errors(
         learner,
         "mlp_forward",
@@ -322,19 +318,21 @@ def test_mlp_forward(learner, device, sizes, n, seed):
     )
     if got["value"] is None:
         fail(
-            f"MLP({sizes}) has {got['linears']} Linear layers; expected {len(sizes) - 1}.",
+            say("mlp_linear_count", model=model),
             expected=len(sizes) - 1,
             got=got["linears"],
             example=example,
         )
     value = expect_type(got["value"], torch.Tensor, "MLP.forward", example)
+    rtol, atol = tolerance(device)
     expect_same(
         value.cpu(),
         _mlp_reference(x, weights, relu_last=False),
-        f"MLP({sizes})(x)",
+        f"{model}(x)",
         example=example,
         mistakes=lambda: {"relu_after_last": _mlp_reference(x, weights, relu_last=True)},
-        **tolerance(device),
+        rtol=rtol,
+        atol=atol,
     )
 
 
@@ -357,9 +355,13 @@ def _swish(
     learner, device: str, case: dict, requires_grad: bool
 ) -> tuple[dict, dict, torch.Tensor]:
     generator = torch.Generator().manual_seed(case["seed"])
-    x = (torch.randn(case["shape"], generator=generator) * 3).to(case["dtype"])
-    kind = ("a leaf" if case["leaf"] else "a non-leaf") + " requiring grad" if requires_grad else ""
-    example = {"x": x, "x is": kind or "a plain tensor"}
+    # Halves from -3 to 3: sigmoid is far from flat there, and the values read plainly.
+    x = (whole(case["shape"], generator, -6) / 2).to(case["dtype"])
+    example = {
+        "x": x,
+        "x.requires_grad": requires_grad,
+        "x.is_leaf": case["leaf"] or not requires_grad,
+    }
     got = probe_naming_errors(
         learner,
         "swish",
@@ -378,13 +380,12 @@ def _swish(
 def test_swish_values(learner, device, case, requires_grad):
     got, example, x = _swish(learner, device, case, requires_grad)
     value = expect_type(got["value"], torch.Tensor, "swish", example)
-    expect_same(value.cpu(), x * torch.sigmoid(x), "swish(x)", example=example, **tolerance(device))
+    rtol, atol = tolerance(device)
+    expect_same(
+        value.cpu(), x * torch.sigmoid(x), "swish(x)", example=example, rtol=rtol, atol=atol
+    )
     if not got["input_unchanged"]:
-        fail(
-            "swish changed its input x; it should return a new tensor.",
-            mistake="modified_input",
-            example=example,
-        )
+        fail(say("swish_changed_input"), mistake="modified_input", example=example)
 
 
 @check("swish_backward", devices="all")
@@ -392,19 +393,17 @@ def test_swish_values(learner, device, case, requires_grad):
 def test_swish_backward(learner, device, case):
     got, example, x = _swish(learner, device, case, requires_grad=True)
     if got["grad"] is None:
-        fail(
-            "swish(x) does not depend on x for autograd: x.grad stayed None.",
-            mistake="detached_gate",
-            example=example,
-        )
+        fail(say("swish_no_gradient"), mistake="detached_gate", example=example)
     s = torch.sigmoid(x)
+    rtol, atol = tolerance(device)
     expect_same(
         got["grad"].cpu(),
         s * (1 + x * (1 - s)),
-        "x.grad after swish(x).sum().backward()",
+        say("swish_gradient"),
         example=example,
         mistakes=lambda: {"detached_gate": s},
-        **tolerance(device),
+        rtol=rtol,
+        atol=atol,
     )
 
 
@@ -421,12 +420,17 @@ EVALUATE_ERRORS = {"Expected more than 1 value per channel when training": "eval
 
 
 def _evaluate(learner, device: str, case: dict) -> tuple[dict, dict]:
-    mode = "training" if case["training"] else "evaluation"
+    n, batch_size = case["examples"], case["batch_size"]
     example = {
-        "model": f"Linear(4, 8), BatchNorm1d(8), ReLU, Dropout(0.3), Linear(8, 3) in {mode} mode",
-        "loader": f"DataLoader of {case['examples']} examples, batch_size={case['batch_size']} "
-        "(the last batch is smaller)",
-        "loss_fn": "nn.CrossEntropyLoss()",
+        "model": Code(
+            "nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.3), "
+            f"nn.Linear(8, 3)){_mode(case['training'])}"
+        ),
+        "loader": Code(
+            f"DataLoader(TensorDataset(torch.randn({n}, 4), torch.randint(0, 3, ({n},))), "
+            f"batch_size={batch_size})"
+        ),
+        "loss_fn": Code("nn.CrossEntropyLoss()"),
     }
     got = probe_naming_errors(learner, "evaluate", example, EVALUATE_ERRORS, **case, device=device)
     return got, example
@@ -452,11 +456,11 @@ def test_evaluate_mean_loss(learner, device, case):
     got, example = _evaluate(learner, device, case)
     value = got["value"]
     if isinstance(value, torch.Tensor):
+        key = "evaluate_returned_graph" if got["requires_grad"] else "evaluate_returned_tensor"
         fail(
-            f"evaluate returned a torch.Tensor{' that requires grad' if got['requires_grad'] else ''}"
-            "; it should return a Python float.",
-            expected="float",
-            got="torch.Tensor",
+            say(key),
+            expected=Code("float"),
+            got=Code("torch.Tensor"),
             mistake="loss_tensor_returned",
             example=example,
         )
@@ -470,13 +474,7 @@ def test_evaluate_mean_loss(learner, device, case):
     )
     if mistake is None and any(training for _, training in got["calls"]):
         mistake = "evaluate_train_mode"
-    fail(
-        f"evaluate returned {value!r}; the mean loss per example is {want!r}.",
-        expected=want,
-        got=value,
-        mistake=mistake,
-        example=example,
-    )
+    fail(say("evaluate_wrong_mean"), expected=want, got=value, mistake=mistake, example=example)
 
 
 @check("evaluate_no_graph_and_mode")
@@ -484,24 +482,9 @@ def test_evaluate_mean_loss(learner, device, case):
 def test_evaluate_no_graph_and_mode(learner, case):
     got, example = _evaluate(learner, "cpu", case)
     if not got["calls"]:
-        fail("evaluate never called the model.", example=example)
+        fail(say("never_called_model", name="evaluate"), example=example)
     if any(training for _, training in got["calls"]) or got["buffers_changed"]:
-        fail(
-            "the model ran in training mode: Dropout was on and BatchNorm normalised with each "
-            "batch's statistics and updated its running statistics.",
-            mistake="evaluate_train_mode",
-            example=example,
-        )
+        fail(say("evaluate_train_mode"), mistake="evaluate_train_mode", example=example)
     if any(grad for grad, _ in got["calls"]):
-        fail(
-            "the model ran with grad mode on, so autograd recorded a graph for every batch.",
-            mistake="evaluate_keeps_graphs",
-            example=example,
-        )
-    if got["training_after"] != case["training"]:
-        fail(
-            f"the model was in {'training' if case['training'] else 'evaluation'} mode before "
-            f"evaluate and in {'training' if got['training_after'] else 'evaluation'} mode after.",
-            mistake="mode_not_restored",
-            example=example,
-        )
+        fail(say("evaluate_keeps_graphs"), mistake="evaluate_keeps_graphs", example=example)
+    _expect_mode_restored("evaluate", case["training"], got["training_after"], example)
