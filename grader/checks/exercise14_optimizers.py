@@ -1,7 +1,9 @@
 """Hidden checks for exercise 14: finetune_optimizer, sgd_step, scale_learning_rates.
 
 Parameter trajectories are recomputed here with torch.optim.SGD on the same recipes
-(`build_step_net`, `build_scale_setup`) that the probes run with the learner's code.
+(`build_step_net`, `build_scale_setup`) that the probes run with the learner's code. Factors
+are powers of two, so scaled learning rates read as round decimals (0.1 * 0.5 = 0.05); the
+words are in exercise14_optimizers.toml.
 """
 
 import math
@@ -11,7 +13,18 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checking import check, expect_type, fail, same, show, which_mistake
+from grader.checking import (
+    Code,
+    check,
+    difference,
+    expect_type,
+    fail,
+    messages,
+    probe_naming_errors,
+    same,
+    tolerance,
+    which_mistake,
+)
 from grader.probes.exercise14_optimizers import (
     FineTuneNet,
     build_scale_setup,
@@ -20,15 +33,11 @@ from grader.probes.exercise14_optimizers import (
     step_batches,
     step_loss,
 )
-from grader.sandbox.proxy import LearnerRaised
+
+say = messages(__name__)
 
 FEATURES_LR = 1e-5
 CLASSIFIER_LR = 1e-2
-
-
-def tolerance(device: str) -> dict:
-    """How close parameters must be to torch's SGD on the CPU."""
-    return {"rtol": 1e-5, "atol": 1e-6} if device == "cpu" else {"rtol": 1e-4, "atol": 1e-5}
 
 
 def close(a: object, b: float) -> bool:
@@ -57,35 +66,37 @@ def start_params(seed: int) -> list[torch.Tensor]:
         return [p.detach().clone() for p in build_step_net(seed).parameters()]
 
 
+def step_names(seed: int) -> list[str]:
+    """The step network's parameter names, in order ("frozen.weight", ..., "unused.bias")."""
+    with torch.random.fork_rng(devices=[]):
+        return [name for name, _ in build_step_net(seed).named_parameters()]
+
+
+# What a hand-written step raises: an in-place update of a leaf outside torch.no_grad(), or
+# arithmetic with the None grad of a frozen or unused parameter.
+STEP_ERRORS = {
+    "leaf Variable that requires grad": "inplace_without_no_grad",
+    "unsupported operand type": "no_none_check",
+    "not NoneType": "no_none_check",
+}
+
+
 def _sgd_steps(learner, case: dict, device: str) -> dict:
     """Run the sgd_step probe; diagnose the errors a hand-written step typically raises."""
     example = _step_example(case)
-    try:
-        return learner.probe("sgd_step", **case, device=device)
-    except LearnerRaised as raised:
-        if "leaf Variable that requires grad" in raised.message:
-            fail(
-                f"sgd_step raised {raised.type_name}: {raised.message}",
-                mistake="inplace_without_no_grad",
-                example=example,
-            )
-        if raised.is_a("TypeError") and "NoneType" in raised.message:
-            fail(
-                f"sgd_step raised {raised.type_name}: {raised.message} (a parameter whose "
-                "grad is None was not skipped)",
-                mistake="no_none_check",
-                example=example,
-            )
-        raise
+    return probe_naming_errors(learner, "sgd_step", example, STEP_ERRORS, **case, device=device)
+
+
+# The net of every step case: a frozen layer (its grads stay None) and one the loss never uses.
+STEP_NET = (
+    "nn.Module: frozen = nn.Linear(4, 6) (requires_grad False), hidden = nn.Linear(6, 5), "
+    "out = nn.Linear(5, 2), unused = nn.Linear(3, 3)"
+)
 
 
 def _step_example(case: dict) -> dict:
-    kind = "model.parameters() (a generator)" if case["as_generator"] else "a list of parameters"
-    return {
-        "params": f"{kind} of a Linear net: one frozen layer, one unused layer",
-        "lr": case["lr"],
-        "steps": case["steps"],
-    }
+    params = "net.parameters()" if case["as_generator"] else "list(net.parameters())"
+    return {"net": Code(STEP_NET), "params": Code(params), "lr": case["lr"], "steps": case["steps"]}
 
 
 def _works_with_a_list(learner, case: dict) -> bool:
@@ -112,15 +123,11 @@ def test_sgd_step_trajectory(learner, device, case):
     example = _step_example(case)
     got = _sgd_steps(learner, case, device)
     if got["stopped"]:
-        fail(
-            "after sgd_step no parameter requires grad any more, so the next loss.backward() "
-            "has nothing to differentiate.",
-            mistake="requires_grad_changed",
-            example=example,
-        )
+        fail(say("stopped_backward"), mistake="requires_grad_changed", example=example)
     want = sgd_trajectory(case["seed"], case["lr"], case["steps"], clear=True)
     trajectory = got["trajectory"]
-    if same(trajectory, want, **tolerance(device)):
+    rtol, atol = tolerance(device)
+    if same(trajectory, want, rtol, atol):
         return
     start = start_params(case["seed"])
     mistake = which_mistake(
@@ -129,18 +136,30 @@ def test_sgd_step_trajectory(learner, device, case):
             "rebinding": [start] * case["steps"],
             "grad_not_cleared": sgd_trajectory(case["seed"], case["lr"], case["steps"], False),
         },
-        **tolerance(device),
+        rtol=rtol,
+        atol=atol,
     )
     if mistake == "grad_not_cleared" and case["as_generator"] and _works_with_a_list(learner, case):
         mistake = "generator_consumed"
     step = next(
-        (i for i, (a, b) in enumerate(zip(trajectory, want, strict=False)) if not same(a, b)),
+        (
+            i
+            for i, (a, b) in enumerate(zip(trajectory, want, strict=False))
+            if not same(a, b, rtol, atol)
+        ),
         min(len(trajectory), len(want)),
     )
+    # The parameter that differs after that step, by its name, shown whole.
+    names = step_names(case["seed"])
+    mine = dict(zip(names, trajectory[step], strict=False)) if step < len(trajectory) else None
+    theirs = dict(zip(names, want[step], strict=True)) if step < len(want) else None
+    path, got_part, want_part = difference(mine, theirs, rtol, atol) or ("", mine, theirs)
     fail(
-        f"after step {step + 1} the parameters differ from torch.optim.SGD(params, lr={case['lr']})"
-        f"'s.\n  expected: {show(want[step] if step < len(want) else None)}"
-        f"\n  got:      {show(trajectory[step] if step < len(trajectory) else None)}",
+        say("trajectory", step=step + 1, lr=case["lr"], part=f"net.state_dict(){path}")
+        if path
+        else say("trajectory_all", step=step + 1, lr=case["lr"]),
+        expected=want_part,
+        got=got_part,
         mistake=mistake,
         example=example,
     )
@@ -155,6 +174,7 @@ def test_sgd_step_clears_grads(learner, case):
         if all(after["grad_none"]):
             continue
         left = [i for i, none in enumerate(after["grad_none"]) if not none]
+        names = step_names(case["seed"])
         if same(got["trajectory"][0], start_params(case["seed"])):
             mistake = "rebinding"
         elif all(after["grad_zero"][i] for i in left):
@@ -164,8 +184,9 @@ def test_sgd_step_clears_grads(learner, case):
         else:
             mistake = "grad_not_cleared"
         fail(
-            f"after sgd_step (step {step}), {len(left)} parameters still have a .grad; every "
-            "gradient should be set to None.",
+            say("grads_left", step=step),
+            expected=Code("None"),
+            got=Code(", ".join(f"{names[i]}.grad" for i in left)),
             mistake=mistake,
             example=example,
         )
@@ -179,49 +200,51 @@ def test_sgd_step_keeps_parameters(learner, case):
     with torch.random.fork_rng(devices=[]):
         flags = [p.requires_grad for p in build_step_net(case["seed"]).parameters()]
     if got["stopped"]:
-        fail(
-            "after sgd_step no parameter requires grad any more.",
-            mistake="requires_grad_changed",
-            example=example,
-        )
+        fail(say("stopped"), mistake="requires_grad_changed", example=example)
+    names = step_names(case["seed"])
     for step, after in enumerate(got["after"], start=1):
         if after["requires_grad"] != flags:
+            # Only the parameters whose flag changed, by name.
+            changed = [
+                i
+                for i, (a, b) in enumerate(zip(after["requires_grad"], flags, strict=False))
+                if a != b
+            ]
             fail(
-                f"after step {step}, requires_grad of the parameters is {after['requires_grad']}"
-                f"; it was {flags} before.",
+                say("requires_grad_changed", step=step),
+                expected={f"{names[i]}.requires_grad": flags[i] for i in changed},
+                got={f"{names[i]}.requires_grad": after["requires_grad"][i] for i in changed},
                 mistake="requires_grad_changed",
                 example=example,
             )
         if not (after["same_objects"] and all(after["is_parameter"]) and all(after["is_leaf"])):
-            fail(
-                f"after step {step} the model's parameters are not the same leaf nn.Parameters "
-                "any more: the update was recorded in the graph or replaced a parameter.",
-                example=example,
-            )
+            fail(say("not_same_parameters", step=step), example=example)
 
 
 def _finetune(learner, width: int, classes: int, seed: int) -> tuple[dict, set, set]:
     """The probe's facts and the names of net.features' and net.classifier's parameters."""
-    example = {"net": f"features: Conv2d(3, {width}, 3)...; classifier: ...Linear(8, {classes})"}
-    try:
-        got = learner.probe("finetune", width=width, classes=classes, seed=seed)
-    except LearnerRaised as raised:
-        if "more than one parameter group" in raised.message:
-            fail(
-                f"finetune_optimizer raised {raised.type_name}: {raised.message}",
-                mistake="param_in_two_groups",
-                example=example,
-            )
-        raise
+    example = {
+        "net.features": Code(
+            f"nn.Sequential(nn.Conv2d(3, {width}, 3), nn.BatchNorm2d({width}), ...)"
+        ),
+        "net.classifier": Code(
+            f"nn.Sequential(nn.Linear({width}, 8), nn.ReLU(), nn.Linear(8, {classes}))"
+        ),
+    }
+    # torch: "some parameters appear in more than one parameter group"
+    known = {"more than one parameter group": "param_in_two_groups"}
+    got = probe_naming_errors(
+        learner, "finetune", example, known, width=width, classes=classes, seed=seed
+    )
     with torch.random.fork_rng(devices=[]):
         net = FineTuneNet(width, classes)
     features = {f"features.{n}" for n, _ in net.features.named_parameters()}
     classifier = {f"classifier.{n}" for n, _ in net.classifier.named_parameters()}
     if not got["is_sgd"]:
         fail(
-            f"finetune_optimizer returned a {got['type']}, not a torch.optim.SGD.",
-            expected="torch.optim.SGD",
-            got=got["type"],
+            say("not_sgd"),
+            expected=Code("torch.optim.SGD"),
+            got=Code(str(got["type"])),
             mistake="not_sgd",
             example=example,
         )
@@ -241,28 +264,22 @@ def test_finetune_groups(learner, width, classes, seed):
     twice = sorted(name for name, n in counts.items() if n > 1)
     if twice:
         fail(
-            f"these parameters appear more than once: {twice}",
+            say("params_twice", names=", ".join(twice)),
             got=listed,
             mistake="param_in_two_groups",
         )
     missing = sorted((features | classifier) - set(counts))
     if missing:
         fail(
-            f"these parameters of net are in no group: {missing}",
+            say("params_missing", names=", ".join(missing)),
             got=listed,
             mistake="missing_parameters",
         )
     if len(groups) == 1:
-        fail(
-            "the optimizer has one parameter group, so features and classifier share one "
-            "learning rate; it needs two groups.",
-            got=listed,
-            mistake="one_group",
-        )
+        fail(say("one_group"), got=listed, mistake="one_group")
     if sorted(groups, key=len) != sorted([features, classifier], key=len) or len(groups) != 2:
         fail(
-            "expected two groups, one with exactly the parameters of net.features and one "
-            f"with exactly those of net.classifier; got {len(groups)} groups: {listed}",
+            say("mixed_groups", count=len(groups)),
             expected=[sorted(features), sorted(classifier)],
             got=listed,
             mistake="mixed_groups",
@@ -278,8 +295,7 @@ def test_finetune_learning_rates(learner, width, classes, seed):
     classifier_group = next((g for g in groups if classifier & set(g["params"])), None)
     if feature_group is None or classifier_group is None or feature_group is classifier_group:
         fail(
-            "features and classifier need a parameter group each before they can have their "
-            "own learning rates.",
+            say("groups_first"),
             got=[g["params"] for g in groups],
             mistake="one_group" if len(groups) == 1 else "missing_parameters",
         )
@@ -290,8 +306,7 @@ def test_finetune_learning_rates(learner, width, classes, seed):
         if close(default, FEATURES_LR):
             return
         fail(
-            f"the groups' rates are right, but the optimizer's default lr is {show(default)}, "
-            f"not {FEATURES_LR}: the features group should get its lr from the default.",
+            say("default_lr"),
             expected=FEATURES_LR,
             got=default,
             mistake="default_lr_not_set",
@@ -302,12 +317,7 @@ def test_finetune_learning_rates(learner, width, classes, seed):
         mistake = "missing_default_lr"
     else:
         mistake = None
-    fail(
-        f"the groups' learning rates are {lrs}; expected {want}.",
-        expected=want,
-        got=lrs,
-        mistake=mistake,
-    )
+    fail(say("finetune_lrs"), expected=want, got=lrs, mistake=mistake)
 
 
 @st.composite
@@ -322,9 +332,8 @@ def scale_cases(draw: st.DrawFn) -> dict:
         "seed": draw(st.integers(0, 99)),
         "lrs": lrs,
         "default_lr": 0.07,
-        "factors": draw(
-            st.lists(st.sampled_from([0.5, 0.1, 2.0, 0.3, 3.0]), min_size=1, max_size=2)
-        ),
+        # Powers of two: a scaled rate is exact and reads as a round decimal.
+        "factors": draw(st.lists(st.sampled_from([0.5, 2.0, 0.25, 4.0]), min_size=1, max_size=2)),
     }
 
 
@@ -340,7 +349,7 @@ def scaled(lrs: list[float], factors: list[float], groups: slice = slice(None)) 
 def _scale_example(case: dict) -> dict:
     groups = ", ".join(f"{{'params': layer{i}, 'lr': {lr}}}" for i, lr in enumerate(case["lrs"]))
     calls = "; ".join(f"scale_learning_rates(opt, {f})" for f in case["factors"])
-    return {"optimizer": f"SGD([{groups}], lr={case['default_lr']})", "calls": calls}
+    return {"optimizer": Code(f"SGD([{groups}], lr={case['default_lr']})"), "calls": Code(calls)}
 
 
 def _unchanged(got: dict, case: dict) -> str:
@@ -362,8 +371,12 @@ def test_scale_learning_rates_groups(learner, case):
         "first_group_only": scaled(case["lrs"], case["factors"], slice(0, 1)),
         "set_instead_of_scale": [case["factors"][-1]] * len(case["lrs"]),
     }
+    first = next(
+        (i for i, (a, b) in enumerate(zip(rates, want, strict=False)) if not close(a, b)),
+        min(len(rates), len(want)),
+    )
     fail(
-        f"the groups' learning rates are {rates}; expected {want}.",
+        say("scaled_lrs", part=f"optimizer.param_groups[{first}]['lr']"),
         expected=want,
         got=rates,
         mistake=which_mistake(rates, predictions, rtol=1e-9, atol=0.0),
@@ -384,10 +397,11 @@ def scale_reference(case: dict, lrs: list[float]) -> list[torch.Tensor]:
 def test_scale_learning_rates_next_step(learner, device, case):
     got = learner.probe("scale", **case, device=device)
     params = got["after_step"]
-    for p in params:
-        expect_type(p, torch.Tensor, "a parameter", _scale_example(case))
+    for i, p in enumerate(params):
+        expect_type(p, torch.Tensor, f"list(model.parameters())[{i}]", _scale_example(case))
     want = scale_reference(case, scaled(case["lrs"], case["factors"]))
-    if same(params, want, **tolerance(device)):
+    rtol, atol = tolerance(device)
+    if same(params, want, rtol, atol):
         return
     mistake = which_mistake(
         params,
@@ -397,11 +411,15 @@ def test_scale_learning_rates_next_step(learner, device, case):
                 case, scaled(case["lrs"], case["factors"], slice(0, 1))
             ),
         },
-        **tolerance(device),
+        rtol=rtol,
+        atol=atol,
     )
+    # The first parameter that differs, by its index in the groups' order, shown whole.
+    path, got_part, want_part = difference(params, want, rtol, atol) or ("", params, want)
     fail(
-        "the next optimizer.step() did not use the scaled learning rates: the parameters after "
-        "it differ from a step with every group's lr multiplied by the factors.",
+        say("next_step", part=f"list(model.parameters()){path}") if path else say("next_step_all"),
+        expected=want_part,
+        got=got_part,
         mistake=mistake,
         example=_scale_example(case),
     )

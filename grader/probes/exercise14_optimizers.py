@@ -59,7 +59,7 @@ def probe_finetune(module: Any, width: int, classes: int, seed: int) -> dict:
         facts["defaults_lr"] = _number(optimizer.defaults.get("lr"))
         facts["groups"] = [
             {
-                "params": [names.get(id(p), "<a tensor that is not in net>") for p in g["params"]],
+                "params": [names.get(id(p), "<not_in_net>") for p in g["params"]],
                 "lr": _number(g.get("lr")),
             }
             for g in optimizer.param_groups
