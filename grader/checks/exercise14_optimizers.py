@@ -348,7 +348,7 @@ def scaled(lrs: list[float], factors: list[float], groups: slice = slice(None)) 
 
 def _scale_example(case: dict) -> dict:
     groups = ", ".join(f"{{'params': layer{i}, 'lr': {lr}}}" for i, lr in enumerate(case["lrs"]))
-    calls = "; ".join(f"scale_learning_rates(opt, {f})" for f in case["factors"])
+    calls = "; ".join(f"scale_learning_rates(optimizer, {f})" for f in case["factors"])
     return {"optimizer": Code(f"SGD([{groups}], lr={case['default_lr']})"), "calls": Code(calls)}
 
 
