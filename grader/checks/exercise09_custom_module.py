@@ -13,47 +13,52 @@ import torch.nn.functional as F  # noqa: N812
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checking import check, expect_same, expect_type, fail, show, type_name, which_mistake
+from grader.checking import (
+    Code,
+    check,
+    expect_same,
+    expect_type,
+    fail,
+    messages,
+    probe_naming_errors,
+    raised,
+    type_name,
+    which_mistake,
+)
 from grader.probes.exercise09_custom_module import build_frozen
 from grader.sandbox.proxy import LearnerRaised
+
+say = messages(__name__)
 
 features = st.integers(1, 6)
 KEYS = ["enc", "encoder", "dec", "head", "body"]
 
 
-def raised_text(raised: LearnerRaised) -> str:
-    """The learner's exception as the grader reports it."""
-    where = f" (line {raised.line})" if raised.line else ""
-    return f"your code raised {raised.type_name}: {raised.message}{where}"
+def small_values(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    """Whole numbers stored as float, so that a counterexample reads 1.0, -2.0."""
+    return torch.randint(-3, 4, shape, generator=generator).float()
 
 
 def affine_probe(learner, probe: str, example: dict, **kwargs) -> dict:
     """Run an Affine probe; a module whose Module.__init__ never ran fails with its diagnosis."""
-    try:
-        got = learner.probe(probe, **kwargs)
-    except LearnerRaised as raised:
-        if "Module.__init__()" in raised.message:
-            fail(raised_text(raised), mistake="missing_super_init", example=example)
-        raise
+    got = probe_naming_errors(
+        learner, probe, example, {"Module.__init__()": "missing_super_init"}, **kwargs
+    )
     if got.get("is_module") is False:
-        fail("Affine should be a subclass of nn.Module.", example=example)
+        fail(say("not_a_module"), example=example)
     if got.get("initialized") is False:
-        fail(
-            "Affine.__init__ never called super().__init__(): the module has no table of "
-            "parameters, so nothing it assigns is registered.",
-            mistake="missing_super_init",
-            example=example,
-        )
+        fail(say("no_super_init"), mistake="missing_super_init", example=example)
     return got
 
 
-def describe(facts: dict) -> str:
-    """An attribute as the probe saw it, in words."""
+def describe(facts: dict) -> Code:
+    """An attribute as the probe saw it, as code: nn.Parameter(shape=..., dtype=..., device=...)."""
     kind = facts.get("kind")
     if kind in ("parameter", "tensor"):
-        what = "an nn.Parameter" if kind == "parameter" else "a plain tensor"
-        return f"{what} of shape {tuple(facts['shape'])}, {facts['dtype']} on {facts['device']}"
-    return {"missing": "not defined", "none": "None"}.get(str(kind), f"a {facts.get('type')}")
+        what = "nn.Parameter" if kind == "parameter" else "torch.Tensor"
+        shape = tuple(facts["shape"])
+        return Code(f"{what}(shape={shape}, dtype={facts['dtype']}, device={facts['device']})")
+    return Code("None" if kind == "none" else str(facts.get("type")))
 
 
 def plain_tensor_attributes(facts: dict) -> list[str]:
@@ -83,8 +88,7 @@ def test_affine_registers_parameters(learner, in_features, out_features):
     want = {"weight": [out_features, in_features], "bias": [out_features]}
     if params == {"weight": want["weight"]}:
         fail(
-            f"Affine({in_features}, {out_features}) has no bias; without bias= it should have "
-            "one, as nn.Linear does.",
+            say("bias_default_off", in_features=in_features, out_features=out_features),
             expected=want,
             got=params,
             mistake="bias_default_off",
@@ -93,15 +97,16 @@ def test_affine_registers_parameters(learner, in_features, out_features):
     if params == want and got["state_dict"] == want:
         frozen = [name for name, _, flag in got["parameters"] if not flag]
         if frozen:
-            fail(f"{frozen} do not require grad: learnable parameters must.", example=example)
+            fail(say("frozen_parameters"), got=frozen, example=example)
         return
     plain = plain_tensor_attributes(got)
+    sizes = {"in_features": in_features, "out_features": out_features}
     fail(
-        f"Affine({in_features}, {out_features}) registers the parameters {params} and the "
-        f"state_dict keys {got['state_dict']}; expected {want} for both"
-        + (f" ({' and '.join(plain)} are plain tensors, not nn.Parameter)" if plain else "."),
+        say("registers_plain", **sizes, names=" and ".join(plain))
+        if plain
+        else say("registers", **sizes),
         expected=want,
-        got=params,
+        got=params if params != want else got["state_dict"],
         mistake=structure_mistake(got, in_features, out_features),
         example=example,
     )
@@ -114,16 +119,21 @@ def test_affine_without_bias(learner, in_features, out_features):
     got = affine_probe(learner, "affine_structure", example, **example)
     params = {name: shape for name, shape, _ in got["parameters"]}
     kept = "bias" in params or got["bias"]["kind"] in ("parameter", "tensor")
+    if got["bias"]["kind"] == "missing":
+        fail(say("bias_not_defined"), mistake="no_bias_attribute", example=example)
     if kept or got["bias"]["kind"] != "none":
         fail(
-            f"with bias=False, self.bias should be None, but it is {describe(got['bias'])}.",
+            say("bias_not_none"),
+            expected=Code("None"),
+            got=describe(got["bias"]),
             mistake="bias_ignored" if kept else "no_bias_attribute",
             example=example,
         )
     if params != {"weight": [out_features, in_features]}:
         fail(
-            f"with bias=False the parameters should be only weight of shape "
-            f"{[out_features, in_features]}, got {params}.",
+            say("only_weight"),
+            expected={"weight": [out_features, in_features]},
+            got=params,
             mistake=structure_mistake(got, in_features, out_features),
             example=example,
         )
@@ -131,10 +141,12 @@ def test_affine_without_bias(learner, in_features, out_features):
 
 def expect_weight(got: dict, in_features: int, out_features: int, example: dict) -> torch.Tensor:
     """The learner's weight, failing unless it has shape (out_features, in_features)."""
-    weight = expect_type(got["weight"], torch.Tensor, "Affine's weight", example)
+    weight = expect_type(got["weight"], torch.Tensor, say("affine_weight"), example)
     if list(weight.shape) != [out_features, in_features]:
         fail(
-            f"weight has shape {tuple(weight.shape)}, expected {(out_features, in_features)}",
+            say("weight_shape"),
+            expected=(out_features, in_features),
+            got=tuple(weight.shape),
             mistake="transposed_weight" if in_features != out_features else None,
             example=example,
         )
@@ -151,38 +163,43 @@ def expect_weight(got: dict, in_features: int, out_features: int, example: dict)
     seed=st.integers(0, 999),
 )
 def test_affine_forward(learner, device, in_features, out_features, bias, leading, dtype, seed):
-    x = torch.randn(*leading, in_features, generator=torch.Generator().manual_seed(seed))
+    x = small_values((*leading, in_features), torch.Generator().manual_seed(seed))
     example = {"in_features": in_features, "out_features": out_features, "bias": bias, "x": x}
     if dtype == "float64":
-        example["model"] = "Affine(...).double(), x.double()"
+        example["model"] = Code("Affine(...).double(), x.double()")
     kwargs = {"in_features": in_features, "out_features": out_features, "bias": bias}
     try:
         got = affine_probe(
             learner, "affine_forward", example, **kwargs, x=x, dtype=dtype, device=device, seed=seed
         )
-    except LearnerRaised as raised:
+    except LearnerRaised as error:
         # Explain the learner's exception when its cause is one of the known mistakes.
         facts = affine_probe(learner, "affine_structure", example, **kwargs)
         if plain_tensor_attributes(facts):
-            fail(raised_text(raised), mistake="plain_tensors", example=example)
-        if x.dim() != 2 and "matri" in raised.message:
-            fail(raised_text(raised), mistake="needs_2d_input", example=example)
+            fail(raised(error), mistake="plain_tensors", example=example)
+        if x.dim() != 2 and "matri" in error.message:
+            fail(raised(error), mistake="needs_2d_input", example=example)
         raise
     weight = expect_weight(got, in_features, out_features, example)
     own_bias = got["bias"] if type(got["bias"]) is torch.Tensor else None
     x = x.to(weight.dtype)
     want = F.linear(x, weight, own_bias)
-    out = expect_type(got["out"], torch.Tensor, "Affine's forward", example)
+    out = expect_type(got["out"], torch.Tensor, say("affine_forward"), example)
     expect_same(
         out,
         want,
-        "Affine(x), compared with x @ weight.T + bias",
+        say("forward_compared"),
         example=example,
         mistakes={"bias_not_added": F.linear(x, weight) if own_bias is not None else None},
         rtol=1e-4,
     )
     if got["out_device"] != device:
-        fail(f"the output is on {got['out_device']}, expected {device}", example=example)
+        fail(
+            say("output_device"),
+            expected=Code(device),
+            got=Code(str(got["out_device"])),
+            example=example,
+        )
 
 
 @check("affine_moves_with_to")
@@ -200,8 +217,8 @@ def test_affine_moves_with_to(learner, in_features, out_features, bias):
         if stayed:
             call = "model.double()" if step == "double" else "model.double().to('meta')"
             fail(
-                f"after {call}, {sorted(set(stayed))} should be {dtype} on {device}: "
-                + "; ".join(f"{n} is {describe(f)}" for n, f in moved.items()),
+                say("not_moved", call=call, dtype=dtype, device=device),
+                got={n: describe(f) for n, f in moved.items()},
                 mistake="plain_tensors" if plain_tensor_attributes(facts) else None,
                 example=example,
             )
@@ -233,14 +250,21 @@ def test_affine_init_range(learner, in_features, out_features, seed):
     got = affine_probe(learner, "affine_init", example, **example, seed=seed)
     bound = in_features**-0.5
     for name, spread in (("weight", 0.8), ("bias", 0.5)):
-        values = expect_type(got[name], torch.Tensor, f"Affine's {name}", example)
+        values = expect_type(got[name], torch.Tensor, say("affine_parameter", name=name), example)
         problem = init_problem(values.double(), in_features, spread)
         if problem is not None:
             fail(
-                f"{name} should start uniform in (-{bound:.4f}, {bound:.4f}) = "
-                f"(-1/sqrt({in_features}), 1/sqrt({in_features})) and spread over that range; "
-                f"its {values.numel()} values lie in [{values.min():.4f}, {values.max():.4f}] "
-                f"with mean |value| {values.abs().mean():.4f} (uniform: {bound / 2:.4f}).",
+                say(
+                    "init_range",
+                    name=name,
+                    bound=f"{bound:.4f}",
+                    in_features=in_features,
+                    count=values.numel(),
+                    low=f"{values.min():.4f}",
+                    high=f"{values.max():.4f}",
+                    mean=f"{values.abs().mean():.4f}",
+                    half=f"{bound / 2:.4f}",
+                ),
                 mistake=problem or None,
                 example=example,
             )
@@ -256,22 +280,23 @@ def test_affine_init_range(learner, in_features, out_features, seed):
 )
 def test_affine_backward(learner, in_features, out_features, bias, rows, seed):
     generator = torch.Generator().manual_seed(seed)
-    x = torch.randn(rows, in_features, generator=generator)
-    upstream = torch.randn(rows, out_features, generator=generator)
+    x = small_values((rows, in_features), generator)
+    upstream = small_values((rows, out_features), generator)
     kwargs = {"in_features": in_features, "out_features": out_features, "bias": bias}
-    example = {**kwargs, "x": x, "loss": "(Affine(x) * upstream).sum()"}
+    example = {**kwargs, "x": x, "upstream": upstream, "loss": Code("(Affine(x) * upstream).sum()")}
     got = affine_probe(
         learner, "affine_backward", example, **kwargs, x=x, upstream=upstream, seed=seed
     )
     if got["out_shape"] != [rows, out_features]:
         fail(
-            f"Affine(x) has shape {got['out_shape']}, expected {[rows, out_features]}",
+            say("output_shape"),
+            expected=(rows, out_features),
+            got=tuple(got["out_shape"]),
             example=example,
         )
     if not got["out_requires_grad"]:
         fail(
-            "Affine(x) does not require grad: its weight and bias are not learnable tensors, "
-            "so backward has nothing to compute.",
+            say("output_without_grad"),
             mistake="plain_tensors",
             example=example,
         )
@@ -284,12 +309,11 @@ def test_affine_backward(learner, in_features, out_features, bias, rows, seed):
         grad = got[name + "_grad"]
         if grad is None:
             fail(
-                f"after backward, {name}.grad is None: {name} took no part in Affine(x), or it "
-                "does not require grad.",
+                say("grad_none", name=name),
                 mistake="bias_not_added" if name == "bias" else None,
                 example=example,
             )
-        expect_same(grad, param.grad, f"{name}.grad after backward", example=example, rtol=1e-4)
+        expect_same(grad, param.grad, f"{name}.grad", example=example, rtol=1e-4)
 
 
 def layer(kind: str, **fields: st.SearchStrategy) -> st.SearchStrategy:
@@ -371,7 +395,7 @@ def expect_count(learner, recipe: dict, frozen: list[str], trainable_only: bool 
         again = count_predictions(CANONICAL, canonical["frozen"], flag)
         matches = {k for k in matches if again[k] == answer}
     fail(
-        f"count_parameters returned {got}, expected {predicted['right']}.",
+        say("count_differs"),
         expected=predicted["right"],
         got=got,
         mistake=matches.pop() if len(matches) == 1 else None,
@@ -411,7 +435,7 @@ def test_freeze_returns_names(learner, model, data):
     example = {**count_example(recipe, frozen), "prefix": prefix}
     got = learner.probe("freeze", recipe=recipe, frozen=frozen, prefix=prefix)["names"]
     if type(got) not in (list, tuple):
-        fail(f"freeze should return a list of names, got {type_name(got)}", example=example)
+        fail(say("freeze_not_a_list", kind=type_name(got)), got=got, example=example)
     want = [n for n in names if n.startswith(prefix)]
     expect_same(
         list(got),
@@ -444,11 +468,9 @@ def test_freeze_sets_requires_grad(learner, model, data):
         "unfroze_others": {n: not n.startswith(prefix) for n in names},
     }
     fail(
-        f"after freeze(model, {prefix!r}), requires_grad is wrong for {wrong}: parameters whose "
-        f"name starts with {prefix!r} must be frozen, every other one left as it was.\n"
-        f"  expected: {show(want)}\n  got:      {show(got)}",
-        expected=want,
-        got=got,
+        say("freeze_flags", prefix=prefix),
+        expected={n: want[n] for n in wrong},
+        got={n: got.get(n) for n in wrong},
         mistake=which_mistake(got, mistakes),
         example=example,
     )

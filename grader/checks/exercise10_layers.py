@@ -11,9 +11,22 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from torch import nn
 
-from grader.checking import check, expect_same, expect_type, fail, same, show, type_name
+from grader.checking import (
+    Code,
+    check,
+    expect_same,
+    expect_type,
+    fail,
+    messages,
+    probe_naming_errors,
+    same,
+    tolerance,
+    type_name,
+)
 from grader.probes.exercise10_layers import build_predict_model
 from grader.sandbox.proxy import LearnerRaised
+
+say = messages(__name__)
 
 CONV_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1}
 TRANSPOSE_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1}
@@ -29,10 +42,19 @@ REQUIRED_LAYERS = (
 DROPOUTS = {"Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"}
 MAX_PARAMETERS = 100_000
 
+# The errors a network sized for one input size raises on another (a Linear after flatten
+# that does not fit, a view to a fixed size, a pooling that shrank the input to nothing).
+SHAPE_ERRORS = {
+    "mat1 and mat2": "fixed_size_linear",
+    "is invalid for input of size": "fixed_size_linear",
+    "too small": "downsampled_too_far",
+}
 
-def tolerance(device: str) -> dict:
-    """How close float results must be: GPU convolutions may use TF32 and other algorithms."""
-    return {"rtol": 1e-4, "atol": 1e-5} if device == "cpu" else {"rtol": 2e-3, "atol": 2e-3}
+
+def conv_tolerance(device: str) -> dict:
+    """How close outputs through convolutions must be (GPU convolutions may use TF32)."""
+    rtol, atol = tolerance(device, convolution=True)
+    return {"rtol": rtol, "atol": atol}
 
 
 def torch_conv_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -158,9 +180,10 @@ def _check_size(learner, name: str, config: dict, want: int, omit: bool, table, 
     mistake = _diagnose_size(learner, name, table, mistakes)
     if type(got) is float and mistake is None:
         mistake = "true_division"
-    kind = "" if type(got) is int else f" (a {type_name(got)}, expected an int)"
     fail(
-        f"{call} returned {show(got)}{kind}; PyTorch's layer gives {want}.",
+        say("size_differs", call=call)
+        if type(got) is int
+        else say("size_not_int", call=call, kind=type_name(got)),
         expected=want,
         got=got,
         mistake=mistake,
@@ -186,25 +209,6 @@ def test_conv_transpose2d_output_size(learner, config, omit):
     _check_size(learner, name, config, want, omit, TRANSPOSE_TABLE, TRANSPOSE_MISTAKES)
 
 
-def _shape_error(raised: LearnerRaised, example: dict) -> None:
-    """Diagnose the errors a size-dependent network raises; re-raise anything else."""
-    text = raised.message
-    if "mat1 and mat2" in text or "is invalid for input of size" in text:
-        fail(
-            f"SmallCNN failed on an input of size {example.get('H')}x{example.get('W')}: {text}",
-            mistake="fixed_size_linear",
-            example=example,
-        )
-    if "too small" in text:
-        fail(
-            f"SmallCNN shrank an input of size {example.get('H')}x{example.get('W')} to "
-            f"nothing: {text}",
-            mistake="downsampled_too_far",
-            example=example,
-        )
-    raise raised
-
-
 optional_channels = st.one_of(st.none(), st.integers(1, 4))
 optional_classes = st.one_of(st.none(), st.integers(1, 12))
 
@@ -225,29 +229,30 @@ def test_smallcnn_shapes(learner, device, in_channels, num_classes, batch, h, w,
     if num_classes is not None:
         kwargs["num_classes"] = num_classes
     c, k = kwargs.get("in_channels", 3), kwargs.get("num_classes", 10)
-    example = {"model": f"SmallCNN({', '.join(f'{a}={v}' for a, v in kwargs.items())})"}
+    example: dict = {"model": Code(f"SmallCNN({', '.join(f'{a}={v}' for a, v in kwargs.items())})")}
     example.update(B=batch, H=h, W=w)
-    try:
-        got = learner.probe(
-            "smallcnn_shapes",
-            kwargs=kwargs,
-            eval_shape=[batch, c, h, w],
-            train_shape=[max(batch, 2), c, h, w],
-            seed=seed,
-            device=device,
-        )
-    except LearnerRaised as raised:
-        _shape_error(raised, example)
+    got = probe_naming_errors(
+        learner,
+        "smallcnn_shapes",
+        example,
+        SHAPE_ERRORS,
+        kwargs=kwargs,
+        eval_shape=[batch, c, h, w],
+        train_shape=[max(batch, 2), c, h, w],
+        seed=seed,
+        device=device,
+    )
     for mode, rows in (("eval", batch), ("train", max(batch, 2))):
-        out = expect_type(got[mode], torch.Tensor, f"SmallCNN's output ({mode} mode)", example)
+        out = expect_type(got[mode], torch.Tensor, say("output_after", mode=mode), example)
         if tuple(out.shape) != (rows, k) or not out.is_floating_point():
             fail(
-                f"in {mode} mode, an input of shape {(rows, c, h, w)} gave an output of shape "
-                f"{tuple(out.shape)} and dtype {out.dtype}; expected shape {(rows, k)} of floats.",
+                say("output_shape", mode=mode, shape=str((rows, c, h, w))),
+                expected=Code(f"{(rows, k)}, torch.float32"),
+                got=Code(f"{tuple(out.shape)}, {out.dtype}"),
                 example=example,
             )
         if not bool(torch.isfinite(out).all()):
-            fail(f"SmallCNN's {mode}-mode output has NaN or inf values.", example=example)
+            fail(say("not_finite", mode=mode), got=out, example=example)
 
 
 @check("smallcnn_layers")
@@ -261,7 +266,7 @@ def test_smallcnn_layers(learner):
     ]
     if missing:
         fail(
-            f"SmallCNN() has no {', '.join('nn.' + m for m in missing)} layer among its modules.",
+            say("missing_layers", missing=", ".join("nn." + m for m in missing)),
             expected=list(REQUIRED_LAYERS),
             got=sorted(present),
             mistake="missing_layer_types",
@@ -280,11 +285,13 @@ def test_smallcnn_parameters(learner, in_channels, num_classes):
     count = got["parameters"]
     if type(count) is not int or count > MAX_PARAMETERS:
         fail(
-            f"SmallCNN has {count:,} parameters; at most {MAX_PARAMETERS:,} are allowed.",
-            expected=f"<= {MAX_PARAMETERS}",
+            say("too_many_parameters", count=f"{count:,}", limit=f"{MAX_PARAMETERS:,}"),
+            expected=Code(f"<= {MAX_PARAMETERS}"),
             got=count,
             mistake="too_many_parameters",
-            example={"model": f"SmallCNN({', '.join(f'{k}={v}' for k, v in kwargs.items())})"},
+            example={
+                "model": Code(f"SmallCNN({', '.join(f'{k}={v}' for k, v in kwargs.items())})")
+            },
         )
 
 
@@ -298,40 +305,45 @@ def test_smallcnn_parameters(learner, in_channels, num_classes):
     seed=st.integers(0, 99),
 )
 def test_smallcnn_modes(learner, device, in_channels, num_classes, batch, h, w, seed):
-    example = {"model": f"SmallCNN({in_channels}, {num_classes})", "B": batch, "H": h, "W": w}
-    try:
-        got = learner.probe(
-            "smallcnn_modes",
-            in_channels=in_channels,
-            num_classes=num_classes,
-            shape=[batch, in_channels, h, w],
-            seed=seed,
-            device=device,
-        )
-    except LearnerRaised as raised:
-        _shape_error(raised, example)
+    example = {
+        "model": Code(f"SmallCNN({in_channels}, {num_classes})"),
+        "B": batch,
+        "H": h,
+        "W": w,
+    }
+    got = probe_naming_errors(
+        learner,
+        "smallcnn_modes",
+        example,
+        SHAPE_ERRORS,
+        in_channels=in_channels,
+        num_classes=num_classes,
+        shape=[batch, in_channels, h, w],
+        seed=seed,
+        device=device,
+    )
     for key in got:
-        expect_type(got[key], torch.Tensor, "SmallCNN's output", example)
-    if not same(got["eval_first"], got["eval_second"], **tolerance(device)):
+        expect_type(got[key], torch.Tensor, say("smallcnn_output"), example)
+    if not same(got["eval_first"], got["eval_second"], **conv_tolerance(device)):
         fail(
-            "in evaluation mode, two calls on the same batch gave different outputs: something "
-            "random still runs after model.eval().",
+            say("random_in_eval"),
+            expected=got["eval_first"],
+            got=got["eval_second"],
             mistake="dropout_ignores_eval",
             example=example,
         )
     alone, first = got["eval_alone"], got["eval_first"][:1]
-    if not same(alone, first, **tolerance(device)):
+    if not same(alone, first, **conv_tolerance(device)):
         fail(
-            "in evaluation mode, the first image's output changed when it was passed alone "
-            f"instead of in a batch of {batch}: the batch statistics are still used.\n"
-            f"  in the batch: {show(first)}\n  alone:        {show(alone)}",
+            say("batch_statistics_in_eval", batch=batch),
+            expected=first,
+            got=alone,
             mistake="batchnorm_ignores_eval",
             example=example,
         )
     if same(got["train_first"], got["train_second"], rtol=1e-5, atol=1e-6):
         fail(
-            "in training mode, two calls on the same batch gave identical outputs: dropout "
-            "never zeroes anything.",
+            say("dropout_inactive"),
             mistake="dropout_inactive",
             example=example,
         )
@@ -352,7 +364,8 @@ def predict_cases(draw: st.DrawFn) -> dict:
     c = draw(st.integers(1, 3))
     shape = (draw(st.integers(1, 3)), c, draw(st.integers(4, 10)), draw(st.integers(4, 10)))
     seed = draw(st.integers(0, 99))
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed)) * 2
+    # Whole numbers stored as float: a counterexample reads 1.0, -2.0.
+    x = torch.randint(-3, 4, shape, generator=torch.Generator().manual_seed(seed)).float()
     return {
         "in_channels": c,
         "num_classes": draw(st.integers(1, 5)),
@@ -364,7 +377,8 @@ def predict_cases(draw: st.DrawFn) -> dict:
 
 def _example(case: dict) -> dict:
     mode = "train()" if case["start_training"] else "eval()"
-    return {"model": f"a Conv2d-BatchNorm2d-ReLU-Dropout-Linear net in {mode} mode", "x": case["x"]}
+    layers = "nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.Dropout, nn.Linear"
+    return {"model": Code(f"nn.Sequential({layers}).{mode}"), "x": case["x"]}
 
 
 @check("predict_eval_outputs", devices="all")
@@ -374,11 +388,10 @@ def test_predict_eval_outputs(learner, device, case):
     got = learner.probe("predict", **case, device=device)
     value = expect_type(got["value"], torch.Tensor, "predict", example)
     want = expected_predict(case["in_channels"], case["num_classes"], case["seed"], case["x"])
-    tol = tolerance(device)
+    tol = conv_tolerance(device)
     if any(any(call["modes"]) for call in got["calls"]) and not same(value, want, **tol):
         fail(
-            "predict's outputs are not the evaluation-mode outputs: the forward pass ran with "
-            f"the model in training mode.\n  expected: {show(want)}\n  got:      {show(value)}",
+            say("ran_in_training"),
             expected=want,
             got=value,
             mistake="forgot_eval",
@@ -387,7 +400,9 @@ def test_predict_eval_outputs(learner, device, case):
     expect_same(value, want, "predict(model, x)", example=example, **tol)
     if got["device"] != device:
         fail(
-            f"the result is on {got['device']}, but the model and x were on {device}",
+            say("result_moved"),
+            expected=Code(device),
+            got=Code(str(got["device"])),
             mistake="moved_device",
             example=example,
         )
@@ -400,18 +415,17 @@ def test_predict_no_graph(learner, case):
     got = learner.probe("predict", **case, device="cpu")
     expect_type(got["value"], torch.Tensor, "predict", example)
     if got["requires_grad"] or got["has_grad_fn"]:
+        grad_fn = "<set>" if got["has_grad_fn"] else "None"
         fail(
-            "predict's result requires grad (it has a grad_fn): the forward pass recorded a "
-            "graph for backward.",
-            expected="requires_grad=False, grad_fn=None",
-            got=f"requires_grad={got['requires_grad']}, grad_fn set={got['has_grad_fn']}",
+            say("result_requires_grad"),
+            expected=Code("requires_grad=False, grad_fn=None"),
+            got=Code(f"requires_grad={got['requires_grad']}, grad_fn={grad_fn}"),
             mistake="forgot_no_grad",
             example=example,
         )
     if any(call["grad_enabled"] for call in got["calls"]):
         fail(
-            "the forward pass ran with gradient tracking on, so a graph was built (and its "
-            "activations kept in memory) even though the result was then detached.",
+            say("graph_built"),
             mistake="detach_instead_of_no_grad",
             example=example,
         )
@@ -434,11 +448,9 @@ def test_predict_restores_mode(learner, case):
         mistake = "always_train_after"
     else:
         mistake = None
-    state = {True: "training", False: "evaluation"}
-    trained = sum(after[1:])
+    key = "mode_not_restored_training" if start else "mode_not_restored_eval"
     fail(
-        f"the model was in {state[start]} mode before predict; afterwards model.training is "
-        f"{after[0]} and {trained} of its {len(after) - 1} submodules are in training mode.",
+        say(key, training=str(after[0]), trained=sum(after[1:]), total=len(after) - 1),
         expected=[start] * len(after),
         got=after,
         mistake=mistake,
