@@ -74,9 +74,9 @@ def check(
         )
     found = survey(exercises, workspace, lang)  # each file read and parsed once, here
     # One fork server for the run, with the preloads of the exercises left to check (stubs and
-    # syntax errors need neither it nor torch). Started now, its torch import overlaps with the
-    # grader's; on one CPU the run starts it after the grader's own (no race for the core).
-    server = zygote.Zygote(found.preloads(), start=resources.cpus() > 1) if found.todo else None
+    # syntax errors need neither it nor torch), started now. The checks run in a process it
+    # forks (torch imported once, in the server: none here, on one CPU nothing done twice).
+    server = zygote.Zygote(found.preloads()) if found.todo else None
     examples = options.examples(max_examples, thorough)
     try:
         run = grade(
@@ -92,6 +92,7 @@ def check(
                 jobs=jobs or resources.default_jobs(),
                 server=server,
                 surveyed=found,
+                checking_process=True,
             )
         )
     finally:

@@ -62,6 +62,9 @@ class RunOptions:
     # What `survey()` found for these exercises in this workspace, when the caller read the
     # files first (the CLI, to choose the server's preloads): they are not read again.
     surveyed: Survey | None = field(default=None, compare=False, repr=False)
+    # Run the checks in a process forked from the fork server (`engine/checking_process.py`):
+    # torch imported once, shared by copy-on-write, none in this process. The CLI's choice.
+    checking_process: bool = False
 
     def __post_init__(self) -> None:
         if self.device not in DEVICE_CHOICES:
@@ -494,13 +497,31 @@ def grade(options: RunOptions) -> RunResult:
 def _check(
     options: RunOptions, todo: list[Exercise], facts_of: dict[str, source.SourceFacts]
 ) -> dict[str, ExerciseResult]:
-    """Verdicts of the exercises whose checks must run: in this process or in parallel jobs."""
-    from grader.engine import jobs, resources
-
+    """Verdicts of the exercises whose checks must run: here, or in a checking process."""
     isolation.protect_grader()  # before any check code or expected value is in this process
     preloads = catalog.preloads(todo)
     server = options.server or zygote.get(preloads)
     server.ensure(preloads)  # asks nothing when the server was created with them
+    if options.checking_process:
+        from grader.engine import checking_process
+
+        done = checking_process.check(options, todo, facts_of, server)
+        if done is None:
+            return {e.id: _lost(e, options.lang) for e in todo}
+        return done
+    return check_here(options, todo, facts_of, server)
+
+
+def check_here(
+    options: RunOptions,
+    todo: list[Exercise],
+    facts_of: dict[str, source.SourceFacts],
+    server: zygote.Zygote,
+) -> dict[str, ExerciseResult]:
+    """Verdicts of the exercises whose checks must run: in this process or in parallel jobs."""
+    from grader.engine import jobs, resources
+
+    isolation.protect_grader()
     # With a second CPU the server's torch import overlaps with the grader's own; on one CPU
     # the two would only race for it (each taking twice as long): the grader's comes first.
     overlap = resources.cpus() > 1
@@ -512,7 +533,7 @@ def _check(
 
     deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
     cuda = "cuda" in devices_for(options.device) and cuda_available()
-    for name in preloads:
+    for name in catalog.preloads(todo):
         # The checks need them too: import them while the fork server is still starting.
         with contextlib.suppress(ImportError):
             importlib.import_module(name)

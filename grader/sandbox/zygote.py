@@ -36,6 +36,7 @@ class ZygoteError(Exception):
 
 _active: set[int] = set()
 _finished: dict[int, int] = {}
+_checking: set[int] = set()  # checking processes: trusted, never swept as orphans
 
 
 def _serve(primary: socket.socket) -> None:
@@ -83,6 +84,39 @@ def _answer(
         control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
     elif request["op"] == "preload":
         control.sendall(json.dumps({"loaded": _preload(request["names"])}).encode())
+    elif request["op"] == "checks":
+        control.sendall(json.dumps({"pid": _fork_checking(fds[0], channels)}).encode())
+
+
+def _fork_checking(fd: int, channels: selectors.BaseSelector) -> int:
+    """Fork the process that runs a run's checks, sharing this server's torch; its pid.
+
+    It is forked before it has received anything: what it learns later (the run's options,
+    the grader's environment, check code, expected values) is never in this server, so never in
+    a worker forked from it. It reaches this server over a channel of its own, as a job does.
+    """
+    ours, theirs = socket.socketpair()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            ours.close()
+            for key in list(channels.get_map().values()):
+                cast(socket.socket, key.fileobj).close()  # the grader's and the jobs' channels
+            channels.close()
+            from grader.engine import checking_process
+
+            checking_process.main(fd, theirs, parent)
+        except BaseException:  # noqa: BLE001 - it ends through os._exit only
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(fd)
+    theirs.close()
+    channels.register(ours, selectors.EVENT_READ)
+    _checking.add(pid)
+    return pid
 
 
 def _reap_any() -> None:
@@ -96,6 +130,7 @@ def _reap_any() -> None:
             return
         if pid in _active:
             _finished[pid] = status
+        _checking.discard(pid)
 
 
 def _wait(pid: int, timeout: float) -> int | None:
@@ -140,7 +175,7 @@ def _sweep(uid: int | None) -> int:
         os.waitpid(pid, 0)
     if sys.platform.startswith("linux"):
         for pid in _children():
-            if pid not in _active:
+            if pid not in _active and pid not in _checking:
                 try:
                     os.kill(pid, signal.SIGKILL)
                     killed += 1
@@ -152,7 +187,9 @@ def _sweep(uid: int | None) -> int:
     while True:
         _reap_any()
         left = (
-            [p for p in _children() if p not in _active] if sys.platform.startswith("linux") else []
+            [p for p in _children() if p not in _active and p not in _checking]
+            if sys.platform.startswith("linux")
+            else []
         )
         if not left or time.monotonic() > deadline:
             return killed
@@ -312,6 +349,19 @@ class Zygote:
             return
         self._ask({"op": "preload", "names": missing})
         self.preload |= frozenset(missing)  # failed imports too: asking again cannot help
+
+    def checking_process(self) -> socket.socket:
+        """Fork a process from the server to run a run's checks; our channel to it.
+
+        It shares the server's torch by copy-on-write (the grader then imports none) and is
+        not a worker's parent: workers are forked from the server, never from it.
+        """
+        ours, theirs = socket.socketpair()
+        try:
+            self._ask({"op": "checks"}, [theirs.fileno()])
+        finally:
+            theirs.close()
+        return ours
 
     def attach(self) -> socket.socket:
         """A new channel to the same server, for a forked grading job (channels are not shared)."""
