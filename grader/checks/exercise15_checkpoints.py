@@ -3,7 +3,8 @@
 Resuming is judged by its result: the grader trains the same recipe (`build_setup`, `train`)
 without interruption in the trusted process, and the state after resuming from a checkpoint
 must be the same. The file the learner writes is read back, inside the worker, with
-`torch.load(weights_only=True)`, as anyone who receives a checkpoint should read it.
+`torch.load(weights_only=True)`, as anyone who receives a checkpoint should read it. The
+words are in exercise15_checkpoints.toml.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checking import check, fail, probe_naming_errors, same, show, which_mistake
+from grader.checking import (
+    Code,
+    check,
+    difference,
+    fail,
+    messages,
+    probe_naming_errors,
+    same,
+    tolerance,
+    which_mistake,
+)
 from grader.probes.exercise15_checkpoints import (
     KEYS,
     build_setup,
@@ -23,12 +34,35 @@ from grader.probes.exercise15_checkpoints import (
     train,
 )
 
+say = messages(__name__)
+
 PREFIX = "module."
+MODEL = "nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))"
 
 
-def tolerance(device: str) -> dict:
-    """How close a resumed run must be to the uninterrupted one computed on the CPU."""
-    return {"rtol": 1e-5, "atol": 1e-6} if device == "cpu" else {"rtol": 1e-3, "atol": 1e-5}
+@functools.cache
+def state_names() -> tuple[str, ...]:
+    """The keys of the recipe model's state dict, in order ("0.weight", ..., "3.bias")."""
+    with torch.random.fork_rng(devices=[]):
+        return tuple(build_setup(0, "sgd")[0].state_dict())
+
+
+def expect_state(got: list, want: list, device: str, message, mistake, example: dict) -> None:
+    """Fail unless a model state equals `want`; name the parameter or buffer that differs."""
+    rtol, atol = tolerance(device)
+    names = state_names()
+    mine = dict(zip(names, got, strict=False)) if type(got) is list else got
+    theirs = dict(zip(names, want, strict=True))
+    path, got_part, want_part = difference(mine, theirs, rtol, atol) or ("", got, want)
+    fail(
+        say("state_differs", message=message, part=f"model.state_dict(){path}")
+        if path
+        else message,
+        expected=want_part,
+        got=got_part,
+        mistake=mistake,
+        example=example,
+    )
 
 
 def uninterrupted(case: dict, fresh_optimizer: bool = False) -> list[torch.Tensor]:
@@ -69,20 +103,19 @@ cases = st.fixed_dictionaries(
 )
 
 
-def _optimizer_name(case: dict) -> str:
+def _optimizer_name(case: dict) -> Code:
     if case["kind"] == "adam":
-        return "Adam(lr=0.05)"
-    return "SGD(lr=0.1, momentum=0.9)"
+        return Code("torch.optim.Adam(model.parameters(), lr=0.05)")
+    return Code("torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)")
 
 
 def _save_example(case: dict, wrap: bool = False, as_path: bool = False) -> dict:
-    model = "nn.DataParallel(model)" if wrap else "model"
     return {
-        "model": f"{model}: Linear(4, 6), BatchNorm1d(6), ReLU, Linear(6, 3), "
-        f"after {case['before']} training steps",
+        "model": Code(f"nn.DataParallel({MODEL})" if wrap else MODEL),
         "optimizer": _optimizer_name(case),
+        "training_steps_before": case["before"],
         "epoch": case["epoch"],
-        "path": "pathlib.Path(...)" if as_path else "a str",
+        "path": Code("pathlib.Path('checkpoint.pt')" if as_path else "'checkpoint.pt'"),
     }
 
 
@@ -97,8 +130,7 @@ def _saved(
     got = learner.probe("save", **case, wrap=wrap, as_path=as_path, device=device, resume=resume)
     if got["files"] != ["checkpoint.pt"]:
         fail(
-            f"save_checkpoint should write exactly one file, at `path`; the folder holds "
-            f"{got['files']}.",
+            say("one_file"),
             expected=["checkpoint.pt"],
             got=got["files"],
             example=example,
@@ -107,15 +139,14 @@ def _saved(
     if error and got["keys"] is None:
         mistake = next((m for text, m in SAVE_ERRORS.items() if text in error["message"]), None)
         fail(
-            "torch.load(path, weights_only=True) could not read the checkpoint: "
-            f"{error['type']}: {error['message'][:400]}",
+            say("unreadable", error=f"{error['type']}: {error['message'][:400]}"),
             mistake=mistake,
             example=example,
         )
     keys = got["keys"]
     if not isinstance(keys, list) or any(k not in keys for k in KEYS):
         fail(
-            f"the checkpoint should be a dict with the keys {list(KEYS)}; it has {show(keys)}.",
+            say("checkpoint_keys"),
             expected=list(KEYS),
             got=keys,
             mistake="optimizer_not_saved"
@@ -132,7 +163,7 @@ def test_save_checkpoint_file(learner, case, as_path):
     got = _saved(learner, case, "cpu", wrap=False, as_path=as_path, resume=False)
     if type(got["epoch"]) is not int or got["epoch"] != case["epoch"]:
         fail(
-            f'the checkpoint\'s "epoch" is {show(got["epoch"])}; expected {case["epoch"]}.',
+            say("epoch_saved"),
             expected=case["epoch"],
             got=got["epoch"],
             mistake="epoch_not_saved",
@@ -140,36 +171,34 @@ def test_save_checkpoint_file(learner, case, as_path):
         )
 
 
-def _expect_resumed(got: dict, case: dict, device: str, example: dict, what: str) -> None:
+def _expect_resumed(got: dict, case: dict, device: str, example: dict, plain: bool) -> None:
     if got.get("error"):
         error = got["error"]
         fail(
-            f"restoring from the checkpoint failed: {error['type']}: {error['message'][:400]}",
+            say("restore_failed", error=f"{error['type']}: {error['message'][:400]}"),
             mistake="module_prefix_saved" if "module." in error["message"] else None,
             example=example,
         )
     want = uninterrupted(case)
-    if same(got["resumed"], want, **tolerance(device)):
+    rtol, atol = tolerance(device)
+    if same(got["resumed"], want, rtol, atol):
         return
     mistake = which_mistake(
         got["resumed"],
         {"optimizer_not_saved": uninterrupted(case, fresh_optimizer=True)},
-        **tolerance(device),
+        rtol,
+        atol,
     )
-    fail(
-        f"{what}, training did not continue as if it had never stopped: after "
-        f"{case['after']} more steps the parameters and buffers differ from an uninterrupted "
-        f"run.\n  expected: {show(want)}\n  got:      {show(got['resumed'])}",
-        mistake=mistake,
-        example=example,
-    )
+    key = "not_resumed_plain" if plain else "not_resumed"
+    message = say(key, steps=case["after"])
+    expect_state(got["resumed"], want, device, message, mistake, example)
 
 
 @check("save_checkpoint_resumes", devices="all")
 @given(case=cases)
 def test_save_checkpoint_resumes(learner, device, case):
     got = _saved(learner, case, device, wrap=False, as_path=False)
-    _expect_resumed(got, case, device, _save_example(case), "resumed from the saved file")
+    _expect_resumed(got, case, device, _save_example(case), plain=False)
 
 
 @check("save_checkpoint_data_parallel")
@@ -183,27 +212,26 @@ def test_save_checkpoint_data_parallel(learner, case):
     if keys != plain:
         prefixed = isinstance(keys, list) and any(str(k).startswith(PREFIX) for k in keys)
         fail(
-            "the model's state dict in the checkpoint should have the keys of the plain model, "
-            f"so that it loads into a model that is not wrapped.\n  expected: {show(plain)}"
-            f"\n  got:      {show(keys)}",
+            say("plain_keys"),
             expected=plain,
             got=keys,
             mistake="module_prefix_saved" if prefixed else None,
             example=example,
         )
-    _expect_resumed(got, case, "cpu", example, "loaded into a plain model")
+    _expect_resumed(got, case, "cpu", example, plain=True)
 
 
 def _load_example(case: dict, gpu: bool = False) -> dict:
-    where = (
-        "written on a GPU (cuda:0), loaded on a CPU-only machine"
-        if gpu
-        else "written by torch.save"
+    saved = (
+        "{'model_state_dict': ..., 'optimizer_state_dict': ..., " + f"'epoch': {case['epoch']}}}"
     )
     return {
-        "checkpoint": f"{where}: epoch {case['epoch']}, after {case['before']} steps, "
-        f"{_optimizer_name(case)}",
-        "model, optimizer": "a freshly built model and optimizer of the same kind",
+        "checkpoint": Code(saved),
+        "saved_from": Code("cuda:0" if gpu else "cpu"),
+        "device": Code("cpu"),
+        "model": Code(MODEL),
+        "optimizer": _optimizer_name(case),
+        "training_steps_before": case["before"],
     }
 
 
@@ -216,18 +244,18 @@ LOAD_ERRORS = {
 def _expect_loaded(got: dict, case: dict, device: str, example: dict) -> None:
     if got["returned_type"] != "int" or got["returned"] != case["epoch"]:
         fail(
-            f"load_checkpoint returned {show(got['returned'])} ({got['returned_type']}); it "
-            f"should return the saved epoch, {case['epoch']}.",
+            say("epoch_returned"),
             expected=case["epoch"],
             got=got["returned"],
             mistake="epoch_not_returned",
             example=example,
         )
     want = uninterrupted(case)
-    if same(got["resumed"], want, **tolerance(device)):
+    rtol, atol = tolerance(device)
+    if same(got["resumed"], want, rtol, atol):
         return
     mistake: str | None
-    if same(got["loaded"], untrained(case), **tolerance(device)):
+    if same(got["loaded"], untrained(case), rtol, atol):
         mistake = "model_not_restored"
     elif got["optimizer_state"] == 0:
         mistake = "optimizer_not_restored"
@@ -235,15 +263,11 @@ def _expect_loaded(got: dict, case: dict, device: str, example: dict) -> None:
         mistake = which_mistake(
             got["resumed"],
             {"optimizer_not_restored": uninterrupted(case, fresh_optimizer=True)},
-            **tolerance(device),
+            rtol,
+            atol,
         )
-    fail(
-        f"after load_checkpoint and {case['after']} more steps, the parameters and buffers "
-        "differ from a run that never stopped."
-        f"\n  expected: {show(want)}\n  got:      {show(got['resumed'])}",
-        mistake=mistake,
-        example=example,
-    )
+    message = say("not_loaded", steps=case["after"])
+    expect_state(got["resumed"], want, device, message, mistake, example)
 
 
 @check("load_checkpoint_resumes", devices="all")
@@ -269,20 +293,19 @@ def test_load_checkpoint_gpu_file(learner, case):
 @check("load_checkpoint_refuses_code")
 @given(seed=st.integers(0, 99))
 def test_load_checkpoint_refuses_code(learner, seed):
-    example = {"checkpoint": 'a file whose "epoch" is a pickled object that runs code when loaded'}
+    example = {"checkpoint": Code("{..., 'epoch': an_object_whose_unpickling_runs_code}")}
     got = learner.probe("untrusted", seed=seed)
     if got["ran_code"]:
         fail(
-            "loading the checkpoint ran code stored in the file: torch.load was called with "
-            "weights_only=False.",
+            say("ran_code"),
             mistake="weights_only_false",
             example=example,
         )
     if got["raised"] is None:
         fail(
-            "load_checkpoint returned normally for a file that holds more than tensors and "
-            "plain values; torch.load(weights_only=True) refuses it, and that error should "
-            f"reach the caller (it returned {got['returned']}).",
+            say("error_swallowed"),
+            expected=Code("an exception"),
+            got=got["returned"],
             mistake="error_swallowed",
             example=example,
         )
@@ -293,12 +316,11 @@ def test_load_checkpoint_refuses_code(learner, seed):
 def test_load_checkpoint_strict(learner, seed):
     got = learner.probe("strict", seed=seed)
     if got["raised"] is None:
+        missing = "{k: v for k, v in model.state_dict().items() if k not in ('3.weight', '3.bias')}"
         fail(
-            "load_checkpoint loaded a checkpoint that lacks the last layer's weight and bias "
-            "without an error, leaving that layer untrained; a strict load_state_dict raises "
-            '"Missing key(s) in state_dict".',
+            say("not_strict"),
             mistake="not_strict",
-            example={"checkpoint": "model_state_dict without the keys '3.weight' and '3.bias'"},
+            example={"model_state_dict": Code(missing)},
         )
 
 
@@ -371,13 +393,14 @@ def _strip_mistake(learner, keys: list[str], got: list[str]) -> str | None:
 
 def _strip(learner, keys: list[str]) -> tuple[dict, dict]:
     values = [torch.full((2,), float(i)) for i in range(len(keys))]
-    example = {"state_dict": "{" + ", ".join(f"{k!r}: tensor{i}" for i, k in enumerate(keys)) + "}"}
+    listed = ", ".join(f"{k!r}: tensor{i}" for i, k in enumerate(keys))
+    example = {"state_dict": Code("{" + listed + "}")}
     got = learner.probe("strip", keys=keys, values=values)
     if not got["is_dict"]:
         fail(
-            f"strip_module_prefix should return a dict; it returned a {got['type']}.",
-            expected="dict",
-            got=got["type"],
+            say("not_dict"),
+            expected=Code("dict"),
+            got=Code(str(got["type"])),
             example=example,
         )
     return got, example
@@ -393,9 +416,13 @@ def test_strip_module_prefix_keys(learner, keys):
     mistake = _strip_mistake(learner, keys, got["keys"])
     if mistake is None and sorted(got["keys"]) == sorted(want):
         mistake = "order_changed"
+    # The first key that differs, by its position, named in the message; both lists whole.
+    first = next(
+        (i for i, (a, b) in enumerate(zip(got["keys"], want, strict=False)) if a != b),
+        min(len(got["keys"]), len(want)),
+    )
     fail(
-        f"the keys should lose one leading {PREFIX!r} and keep their order."
-        f"\n  expected: {want}\n  got:      {got['keys']}",
+        say("stripped_keys", index=first),
         expected=want,
         got=got["keys"],
         mistake=mistake,
@@ -409,15 +436,13 @@ def test_strip_module_prefix_values(learner, keys):
     got, example = _strip(learner, keys)
     if not got["input_unchanged"] or not got["new_object"]:
         fail(
-            "strip_module_prefix changed the dict it was given (or returned that same dict); "
-            "it should build a new one and leave its input as it was.",
+            say("modified_input"),
             mistake="modified_input",
             example=example,
         )
     if got["value_index"] != list(range(len(keys))):
         fail(
-            "each key should keep its own value, the same tensor object (not a copy), in the "
-            f"same order; value positions got: {got['value_index']}.",
+            say("values_kept"),
             expected=list(range(len(keys))),
             got=got["value_index"],
             example=example,
