@@ -136,3 +136,90 @@ def test_every_concept_has_a_chinese_name_unless_it_is_code() -> None:
     prose = [c for c in sorted(concepts) if re.fullmatch(r"[a-z -]+", c)]
     missing = [c for c in prose if html.concept_name(c, "zh") == c]
     assert not missing, missing
+
+
+# Check modules whose words are data (checking.messages): their own texts and the grader's.
+MESSAGE_FILES = [
+    ROOT / "grader" / "checking.toml",
+    *sorted((ROOT / "grader/checks").glob("*.toml")),
+]
+
+
+@pytest.mark.parametrize("path", MESSAGE_FILES, ids=lambda p: p.stem)
+def test_every_check_message_in_chinese_has_no_english_prose(path: Path) -> None:
+    from grader.checking import load_messages, placeholders
+
+    found = {}
+    for key, entry in load_messages(path).entries.items():
+        # Fields are code or values: a number stands in for each.
+        text = entry["zh"].format_map({name: "1" for name in placeholders(entry["zh"])})
+        if english(text):
+            found[key] = english(text)
+    assert not found, found
+
+
+# Mistakes of modules on say() that fail without a learner exception (whose own message, from
+# torch or Python, is English and is shown as it came).
+GRADED_IN_ZH = {
+    "exercise1": "mistake_unsqueeze_last.py",
+    "exercise2": "mistake_copy_shares.py",
+    "exercise3": "mistake_epoch_no_train_mode.py",
+    "exercise4": "mistake_backward_on_x.py",
+}
+
+
+@pytest.mark.slow
+def test_a_graded_failure_of_a_module_on_say_has_no_english_prose_under_zh(
+    tmp_path: Path,
+) -> None:
+    from grader.engine.run import RunOptions, grade
+
+    chosen = tuple(catalog.find(id) for id in GRADED_IN_ZH)
+    for exercise in chosen:
+        source = ROOT / "tests" / "submissions" / exercise.id / GRADED_IN_ZH[exercise.id]
+        (tmp_path / exercise.file).write_bytes(source.read_bytes())
+    graded = grade(RunOptions(workspace=tmp_path, exercises=chosen, device="cpu", lang="zh"))
+    failed = [c for e in graded.exercises for c in e.checks if c.status == "failed"]
+    assert {e.id for e in graded.exercises if e.status == "failed"} == set(GRADED_IN_ZH)
+    for check in failed:
+        assert check.texts.keys() == {"en", "zh"}, check.name  # re-wordable from the results
+        assert not english(check.message), (check.name, check.message)
+    files = {e.id: e.id for e in graded.exercises}
+    text = click.unstyle(terminal.render(localize.run(graded, "zh"), "zh", files))
+    for check in failed:  # an example is code: `name = value` lines
+        for line in check.example.splitlines():
+            text = text.replace(line.strip(), "")
+    assert not english(text), english(text)
+
+
+def test_a_stored_check_message_is_reworded_in_the_other_language() -> None:
+    import json
+
+    from grader import results
+    from grader.checking import CheckFailure, Code, messages
+
+    say = messages(str(ROOT / "grader" / "checks" / "exercise01_squeeze.py"))
+    failure = CheckFailure(say("copy_not_view"), expected=Code("True"), got=Code("False"))
+    exercise = catalog.find("exercise1")
+    record = Record("add_batch_dim_view", "cpu", "failed", failure.said(), "copy_not_view")
+    graded = RunResult(
+        exercises=[
+            ExerciseResult(
+                id="exercise1",
+                title=catalog.pick(exercise.title, "zh"),
+                status="failed",
+                checks=[
+                    c for c in run.score(exercise, [record], "zh") if c.name == record.check_id
+                ],
+            )
+        ]
+    )
+    stored = json.loads(results.to_json(graded))
+    assert "副本" in stored["exercises"][0]["checks"][0]["message"]
+    again = localize.run(results.from_dict(stored), "en").exercises[0].checks[0]
+    assert again.message == failure.said().render("en")
+    assert again.message.endswith("expected: True\n  got:      False")
+    # Results written before `texts` existed still load, and keep their message.
+    del stored["exercises"][0]["checks"][0]["texts"]
+    old = localize.run(results.from_dict(stored), "en").exercises[0].checks[0]
+    assert old.texts == {} and "副本" in old.message
