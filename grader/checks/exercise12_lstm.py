@@ -83,7 +83,8 @@ def difference(
         return say("part_type", part=shown, got=type_name(got), want=type_name(want)), got, want
     if type(want) is tuple:
         if len(got) != len(want):
-            return say("part_length", part=shown, got=len(got), want=len(want)), got, want
+            key = "part_length_one" if len(got) == 1 else "part_length"
+            return say(key, part=shown, got=len(got), want=len(want)), got, want
         parts = PARTS.get(name, tuple(f"{name}[{i}]" for i in range(len(want))))
         for part, g, w in zip(parts, got, want, strict=True):
             if not same(g, w, rtol, atol):
