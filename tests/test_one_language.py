@@ -25,7 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Names of Python types read the same in Chinese text.
 TERMS = re.compile(r"\bPython (float|int|list|tuple|dict)\b")
 ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,})+\b")
-CODE = re.compile(r"`[^`]*`|\b[\w.]*[_.(][\w.()\[\]'\"]*|\b[A-Z][a-z]+[A-Z]\w*\b")
+# Code: `quoted`, a "quoted error message", a tuple of names (inputs, targets), an identifier
+# with _ . or ( in it, a CamelCase name.
+CODE = re.compile(
+    r"`[^`]*`|\"[^\"\n]*\"|\((?:\w+, )+\w+\)"
+    r"|\b[\w.]*[_.(][\w.()\[\]'\"]*|\b[A-Z][a-z]+[A-Z]\w*\b"
+)
 
 
 class Text(HTMLParser):
