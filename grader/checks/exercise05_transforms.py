@@ -17,8 +17,18 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
-from grader.checking import check, expect_type, fail, probe_naming_errors, same, show, which_mistake
-from grader.sandbox.proxy import LearnerRaised
+from grader.checking import (
+    Code,
+    check,
+    expect_type,
+    fail,
+    messages,
+    probe_naming_errors,
+    same,
+    which_mistake,
+)
+
+say = messages(__name__)
 
 HALF = [0.5, 0.5, 0.5]
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
@@ -85,15 +95,10 @@ def eval_predictions(pixels: torch.Tensor, size: int) -> list[tuple[str, torch.T
     return [(name, T.Compose(steps)(img)) for name, steps in pipelines]
 
 
-def first_difference(got: torch.Tensor, want: torch.Tensor, tolerance: float, axes: str) -> str:
-    """Where two same-shaped tensors first differ by more than `tolerance`, in words."""
+def first_difference(got: torch.Tensor, want: torch.Tensor, tolerance: float) -> tuple[int, ...]:
+    """The index where two same-shaped tensors first differ by more than `tolerance`."""
     where = ((got.double() - want.double()).abs() > tolerance).nonzero()
-    if not len(where):
-        return ""
-    index = tuple(where[0].tolist())
-    named = ", ".join(f"{axis}={i}" for axis, i in zip(axes, index, strict=True))
-    expected, actual = want[index].item(), got[index].item()
-    return f"\n  first difference at {named}: expected {expected:.6g}, got {actual:.6g}"
+    return tuple(where[0].tolist()) if len(where) else tuple(0 for _ in got.shape)
 
 
 def run(learner, probe: str, example: dict, **kwargs) -> Any:
@@ -118,18 +123,35 @@ def test_eval_matches_reference(learner, h, w, size, kind, seed):
         value, eval_predictions(pixels, size), rtol=0, atol=PREDICTION_TOLERANCE
     )
     if value.shape != want.shape:
-        detail = f"shape {tuple(value.shape)}, expected {tuple(want.shape)}."
-    elif value.dtype != want.dtype:
-        detail = f"dtype {value.dtype}, expected {want.dtype}."
-    else:
-        worst = (value - want).abs().max().item()
-        detail = f"values differ by up to {worst:.3g} (allowed: {TOLERANCE:g})"
-        detail += "." + first_difference(value, want, TOLERANCE, ("channel", "row", "column"))
+        fail(
+            say("eval_shape", size=size, w=w, h=h),
+            expected=tuple(want.shape),
+            got=tuple(value.shape),
+            mistake=mistake,
+            example=shown,
+        )
+    if value.dtype != want.dtype:
+        fail(
+            say("eval_dtype", size=size, w=w, h=h),
+            expected=Code(str(want.dtype)),
+            got=Code(str(value.dtype)),
+            mistake=mistake,
+            example=shown,
+        )
+    worst = (value - want).abs().max().item()
+    index = first_difference(value, want, TOLERANCE)
     fail(
-        f"eval_transform({size})(img) for a {w} x {h} (W x H) image: {detail}\n"
-        f"  expected: {show(want)}\n  got:      {show(value)}",
-        expected=want,
-        got=value,
+        say(
+            "eval_values",
+            size=size,
+            w=w,
+            h=h,
+            worst=f"{worst:.3g}",
+            allowed=f"{TOLERANCE:g}",
+            index=", ".join(str(i) for i in index),
+        ),
+        expected=want[index].item(),
+        got=value[index].item(),
         mistake=mistake,
         example=shown,
     )
@@ -142,10 +164,9 @@ def train_outputs(got: list, size: int, shown: dict) -> list[torch.Tensor]:
         value = expect_type(out, torch.Tensor, f"train_transform({size})(img)", shown)
         if value.shape != (3, size, size) or value.dtype != torch.float32:
             fail(
-                f"train_transform({size})(img) returned shape {tuple(value.shape)} and dtype "
-                f"{value.dtype}; expected (3, {size}, {size}) and torch.float32.",
-                expected=(3, size, size),
-                got=tuple(value.shape),
+                say("train_output", size=size),
+                expected=Code(f"{(3, size, size)}, torch.float32"),
+                got=Code(f"{tuple(value.shape)}, {value.dtype}"),
                 example=shown,
             )
         outs.append(value)
@@ -182,8 +203,7 @@ def test_train_shape_range(learner, h, w, size, kind, seed):
         low, high = value.min().item(), value.max().item()
         if low < -1 - TOLERANCE or high > 1 + TOLERANCE:
             fail(
-                f"train_transform({size}) gave values from {low:.4g} to {high:.4g}; after "
-                "Normalize(0.5, 0.5) they must lie in [-1, 1].",
+                say("train_range", size=size, low=f"{low:.4g}", high=f"{high:.4g}"),
                 example=shown,
                 mistake="imagenet_stats" if low < -1.5 or high > 1.5 else None,
             )
@@ -200,7 +220,7 @@ def test_train_shape_range(learner, h, w, size, kind, seed):
 def test_train_normalized(learner, h, w, size, color, seed):
     # Any crop and flip of a one-colour image is that colour: the output is known exactly.
     pixels = torch.tensor(color, dtype=torch.uint8).view(1, 1, 3).expand(h, w, 3).contiguous()
-    shown = {"image": f"{w} x {h} (W x H), every pixel {color}", "size": size}
+    shown = {"img": Code(f"Image.new('RGB', ({w}, {h}), {color})"), "size": size}
     first, _ = train_runs(learner, shown, pixels, size, seed, 3)
     unit = torch.tensor(color, dtype=torch.float32).div(255).view(3, 1, 1).expand(3, size, size)
     want = T.Normalize(HALF, HALF)(unit.contiguous())
@@ -210,12 +230,14 @@ def test_train_normalized(learner, h, w, size, color, seed):
     ]
     for value in first:
         if not same(value, want, rtol=0, atol=TOLERANCE):
+            if value.shape == want.shape:
+                _, row, column = first_difference(value, want, TOLERANCE)
+            else:
+                row, column = 0, 0
             fail(
-                f"a one-colour image {color} should become (c / 255 - 0.5) / 0.5 per channel "
-                "whatever the crop and flip.\n"
-                f"  expected: {show(want[:, 0, 0])} everywhere\n  got:      {show(value)}",
-                expected=want,
-                got=value,
+                say("one_colour", color=str(color), row=row, column=column),
+                expected=want[:, row, column],
+                got=value[:, row, column] if value.shape == want.shape else value,
                 mistake=which_mistake(value, predictions, rtol=0, atol=PREDICTION_TOLERANCE),
                 example=shown,
             )
@@ -243,8 +265,7 @@ def test_train_random_crop(learner, h, w, size, kind, seed):
     outs, _ = train_runs(learner, shown, pixels, size, seed, 8)
     if all(same_up_to_flip(outs[0], other) for other in outs[1:]):
         fail(
-            f"8 calls of one train_transform({size}) on a {w} x {h} image all gave the same crop "
-            "(up to a flip); every call should draw a new random crop.",
+            say("same_crop", size=size, w=w, h=h),
             example=shown,
             mistake="same_crop_every_call",
         )
@@ -264,15 +285,15 @@ def orientation(out: torch.Tensor) -> tuple[float, float]:
 def test_train_flips(learner, h, w, size, seed):
     # Red rises left to right and green top to bottom in every crop: the sign tells a flip.
     pixels = make_image(h, w, "ramp", seed)
-    ramps = "red rises left to right, green top to bottom"
-    shown = {"image": f"{w} x {h} (W x H): {ramps}", "size": size}
+    ramps = f"R = x * 255 / {w - 1}, G = y * 255 / {h - 1}, B = noise"
+    shown = {"img": Code(f"{w} x {h} (W x H): {ramps}"), "size": size}
     calls = 20
     outs, _ = train_runs(learner, shown, pixels, size, seed, calls)
     signs = [orientation(out) for out in outs]
     clear = 2 / 255  # a mean difference above rounding noise
     if any(down < -clear for _, down in signs):
         fail(
-            "an output was upside down: train_transform flipped vertically.",
+            say("vertical_flip"),
             example=shown,
             mistake="vertical_flip",
         )
@@ -280,13 +301,13 @@ def test_train_flips(learner, h, w, size, seed):
     upright = sum(across > clear for across, _ in signs)
     if mirrored == 0:
         fail(
-            f"none of {calls} outputs was mirrored; flip horizontally with probability 1/2.",
+            say("no_flip", calls=calls),
             example=shown,
             mistake="no_flip",
         )
     if upright == 0:
         fail(
-            f"all {calls} outputs were mirrored; flip with probability 1/2, not always.",
+            say("always_flips", calls=calls),
             example=shown,
             mistake="always_flips",
         )
@@ -301,8 +322,7 @@ def test_train_reproducible(learner, h, w, size, kind, seed):
     for i, (a, b) in enumerate(zip(first, second, strict=True)):
         if not same(a, b, rtol=0, atol=0):
             fail(
-                f"after torch.manual_seed({seed}) twice, call {i + 1} of train_transform gave "
-                "different outputs: some randomness does not come from torch's generator.",
+                say("not_reproducible", seed=seed, call=i + 1),
                 example=shown,
                 mistake="not_torch_rng",
             )
@@ -318,9 +338,10 @@ def padded(pixels: torch.Tensor, side: int, left: int, top: int, fill: int) -> t
 
 def expect_image(got: dict, what: str, shown: dict) -> None:
     """Fail unless the probe saw an RGB PIL image."""
-    if not got["is_image"] or got["mode"] != "RGB":
-        kind = f"a PIL image of mode {got['mode']!r}" if got["is_image"] else got["type"]
-        fail(f"{what} should return an RGB PIL image, but it returned {kind}.", example=shown)
+    if got["is_image"] and got["mode"] != "RGB":
+        fail(say("not_rgb", what=what, mode=str(got["mode"])), example=shown)
+    if not got["is_image"]:
+        fail(say("not_an_image", what=what, kind=str(got["type"])), example=shown)
 
 
 pad_sides = st.integers(1, 40)
@@ -331,7 +352,7 @@ fills = st.one_of(st.none(), st.integers(0, 255))
 @given(h=pad_sides, w=pad_sides, kind=kinds, seed=seeds, fill=fills)
 def test_pad_square(learner, h, w, kind, seed, fill):
     pixels = make_image(h, w, kind, seed)
-    shown = {"img": f"{w} x {h} (W x H)", "fill": fill}
+    shown = {"img": Code(f"{w} x {h} (W x H)"), "fill": fill}
     got = run(learner, "pad_to_square", shown, pixels=pixels, fill=fill)
     expect_image(got, "pad_to_square", shown)
     side = max(h, w)
@@ -344,15 +365,14 @@ def test_pad_square(learner, h, w, kind, seed, fill):
         else:
             mistake = None
         fail(
-            f"pad_to_square of a {w} x {h} (W x H) image returned a {size[0]} x {size[1]} image; "
-            f"expected {side} x {side}.",
+            say("pad_size", w=w, h=h),
             expected=(side, side),
             got=size,
             example=shown,
             mistake=mistake,
         )
     if not got["input_kept"]:
-        fail("pad_to_square changed the image it was given.", example=shown)
+        fail(say("pad_changed_input"), example=shown)
 
 
 @check("pad_centered", devices="any")
@@ -361,7 +381,7 @@ def test_pad_square(learner, h, w, kind, seed, fill):
 @example(h=9, w=4, kind="noise", seed=0, fill=None)
 def test_pad_centered(learner, h, w, kind, seed, fill):
     pixels = make_image(h, w, kind, seed)
-    shown = {"img": f"{w} x {h} (W x H)", "fill": fill}
+    shown = {"img": Code(f"{w} x {h} (W x H)"), "fill": fill}
     got = run(learner, "pad_to_square", shown, pixels=pixels, fill=fill)
     expect_image(got, "pad_to_square", shown)
     side = max(h, w)
@@ -378,8 +398,7 @@ def test_pad_centered(learner, h, w, kind, seed, fill):
         ("fill_ignored", padded(pixels, side, left, top, 0) if colour else None),
     ]
     fail(
-        f"pad_to_square: the {w} x {h} image should sit {left} px from the left and {top} px "
-        f"from the top of a {side} x {side} square filled with {colour}.",
+        say("pad_placement", w=w, h=h, left=left, top=top, side=side, colour=colour),
         expected=want,
         got=value,
         mistake=which_mistake(value, predictions),
@@ -392,24 +411,14 @@ def test_pad_centered(learner, h, w, kind, seed, fill):
 def test_to_image_roundtrip(learner, device, size, kind, seed):
     pixels = make_image(size, size, kind, seed)
     t = reference_eval(pixels, size)
-    shown = {"t": f"eval_transform({size})(img) of a {size} x {size} RGB image"}
-    try:
-        got = learner.probe("to_image", t=t, device=device)
-    except LearnerRaised as raised:
-        if "Cannot handle this data type" in raised.message:
-            fail(
-                f"your code raised {raised.type_name}: {raised.message}",
-                example=shown,
-                mistake="float_array_to_pil" if "|u1" not in raised.message else "channels_first",
-            )
-        raise
+    shown = {"t": Code(f"eval_transform({size})(img)  # img: {size} x {size} RGB")}
+    # Image.fromarray's "Cannot handle this data type: (1, 1, W), |u1" is a uint8 array of the
+    # wrong layout; with another dtype (<f4) it is a float array.
+    known = {"|u1": "channels_first", "Cannot handle this data type": "float_array_to_pil"}
+    got = probe_naming_errors(learner, "to_image", shown, known, t=t, device=device)
     expect_image(got, "to_image", shown)
     if tuple(got["size"]) != (size, size):
-        fail(
-            f"to_image returned a {got['size'][0]} x {got['size'][1]} image; expected "
-            f"{size} x {size}.",
-            example=shown,
-        )
+        fail(say("to_image_size"), expected=(size, size), got=tuple(got["size"]), example=shown)
     value = got["pixels"]
     error = (value.int() - pixels.int()).abs()
     if error.max() <= 1:
@@ -421,12 +430,11 @@ def test_to_image_roundtrip(learner, device, size, kind, seed):
     }
     # Within one grey level of a prediction counts as that mistake, as for the answer itself.
     mistake = which_mistake(value.float(), {k: v.float() for k, v in predictions.items()}, 0, 1)
+    row, column, _ = first_difference(value, pixels, 1)
     fail(
-        f"to_image is off by up to {error.max().item()} grey levels (allowed: 1) from "
-        "(t * 0.5 + 0.5) * 255."
-        f"{first_difference(value, pixels, 1, ('row', 'column', 'channel'))}\n"
-        f"  expected: {show(exact.round().to(torch.uint8).permute(1, 2, 0))}\n"
-        f"  got:      {show(value)}",
+        say("to_image_values", worst=int(error.max().item()), row=row, column=column),
+        expected=exact.round().to(torch.uint8).permute(1, 2, 0)[row, column],
+        got=value[row, column],
         mistake=mistake,
         example=shown,
     )
@@ -437,11 +445,11 @@ def test_to_image_roundtrip(learner, device, size, kind, seed):
 def test_to_image_gpu(learner, size, seed):
     pixels = make_image(size, size, "smooth", seed)
     t = reference_eval(pixels, size)
-    shown = {"t": f"eval_transform({size})(img) of a {size} x {size} RGB image, on a GPU"}
+    shown = {"t": Code(f"eval_transform({size})(img).cuda()  # img: {size} x {size} RGB")}
     got = probe_naming_errors(learner, "to_image_emulated", shown, {"cuda": "numpy_on_gpu"}, t=t)
     expect_image(got, "to_image", shown)
     if (got["pixels"].int() - pixels.int()).abs().max() > 1:
-        fail("to_image of a tensor on a GPU differs from the image it came from.", example=shown)
+        fail(say("to_image_gpu"), example=shown)
 
 
 def is_square_image(shape: object) -> bool:
@@ -453,13 +461,12 @@ def is_square_image(shape: object) -> bool:
 @given(h=st.integers(8, 40), w=st.integers(8, 40), seed=seeds)
 def test_default_arguments(learner, h, w, seed):
     pixels = make_image(h, w, "smooth", seed)
-    shown = {"img": f"{w} x {h} (W x H)"}
+    shown = {"img": Code(f"{w} x {h} (W x H)")}
     got = run(learner, "defaults", shown, pixels=pixels)
     for name in ("eval", "train"):
         if got[name] != (3, 224, 224):
             fail(
-                f"{name}_transform() without a size gave {got[name]}; the default size is 224, "
-                "so expected (3, 224, 224).",
+                say("default_size", name=name),
                 expected=(3, 224, 224),
                 got=got[name],
                 example=shown,

@@ -11,22 +11,14 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checking import check, fail, same, show
+from grader.checking import Code, check, fail, messages, raised, same
 from grader.sandbox.proxy import LearnerRaised
 from grader.source import calls_to
 
+say = messages(__name__)
+
 FIELDS = {"Pair": ("x", "y"), "Batch": ("inputs", "targets", "lengths")}
 MARKER = "probes.Marker"  # whatever module name the probes were loaded under
-
-
-class Shown:
-    """An example value rendered as the code that builds it."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
 
 
 def make_tensor(shape: list[int], dtype: torch.dtype, seed: int) -> torch.Tensor:
@@ -91,13 +83,13 @@ def example_of(recipe: dict, device: str, name: str = "obj") -> dict:
         legend
         for word, legend in [
             ("Pair(", "Pair = namedtuple('Pair', ['x', 'y'])"),
-            ("Batch(", "Batch = a typing.NamedTuple with fields inputs, targets, lengths"),
-            ("Marker(", "Marker = an ordinary object without a device"),
+            ("Batch(", "class Batch(typing.NamedTuple): inputs; targets; lengths"),
+            ("Marker(", "class Marker: ...  # no device"),
         ]
         if word in text
     ]
-    return {name: Shown(text), "device": Shown(device)} | (
-        {"where": Shown("; ".join(used))} if used else {}
+    return {name: Code(text), "device": Code(device)} | (
+        {"where": Code("; ".join(used))} if used else {}
     )
 
 
@@ -169,32 +161,28 @@ def kind_mistake(wanted: str, got: str) -> str | None:
     return "non_tensor_changed"
 
 
-def diagnose_raised(raised: LearnerRaised, what: str, example: dict) -> None:
-    """Name the mistake behind an exception that a known mistake raises."""
-    text = raised.message.lower()
+def diagnose_raised(error: LearnerRaised, example: dict) -> None:
+    """Name the mistake behind an exception that a known mistake raises.
+
+    Not probe_naming_errors: which mistake `set_data` reveals depends on the function it was
+    raised in (the traceback), and the texts of the CUDA errors differ in case across builds.
+    """
+    text = error.message.lower()
     if "set_data" in text:
         # `x.data = x.data.to(device)`, refused across device types: on a batch's tensor in
         # to_device it mutates the input; in prepare it moves parameters one by one.
-        frames = [ln.strip() for ln in raised.traceback.splitlines() if "File " in ln]
+        frames = [ln.strip() for ln in error.traceback.splitlines() if "File " in ln]
         in_to_device = bool(frames) and frames[-1].endswith("in to_device")
         fail(
-            f"{what} raised {raised.type_name}: {raised.message[:300]}",
+            raised(error),
             example=example,
             mistake="input_mutated" if in_to_device else "parameters_only",
         )
     # What .cuda() raises where there is no GPU (no driver, a CPU-only build, no device).
     if any(word in text for word in ("nvidia", "not compiled with cuda", "no cuda gpus")):
-        fail(
-            f"{what} raised {raised.type_name}: {raised.message[:300]}",
-            example=example,
-            mistake="hardcoded_cuda",
-        )
-    if raised.is_a("TypeError") and "required positional argument" in text:
-        fail(
-            f"{what} raised {raised.type_name}: {raised.message[:300]}",
-            example=example,
-            mistake="namedtuple_from_generator",
-        )
+        fail(raised(error), example=example, mistake="hardcoded_cuda")
+    if error.is_a("TypeError") and "required positional argument" in text:
+        fail(raised(error), example=example, mistake="namedtuple_from_generator")
 
 
 def run_to_device(learner, recipe: dict, device: str, as_string: bool = False) -> tuple:
@@ -202,8 +190,8 @@ def run_to_device(learner, recipe: dict, device: str, as_string: bool = False) -
     example = example_of(recipe, repr(device) if as_string else f"torch.device({device!r})")
     try:
         got = learner.probe("to_device", recipe=recipe, device=device, as_string=as_string)
-    except LearnerRaised as raised:
-        diagnose_raised(raised, "to_device(obj, device)", example)
+    except LearnerRaised as error:
+        diagnose_raised(error, example)
         raise
     return got, example
 
@@ -216,8 +204,9 @@ def expect_tensors_moved(got: dict, recipe: dict, device: str, example: dict, ro
             continue
         if node is None or node["kind"] != "tensor":
             fail(
-                f"{path} should be a tensor, but the result has "
-                f"{'nothing' if node is None else node['kind']} there.",
+                say("tensor_missing" if node is None else "should_be_tensor", path=path),
+                expected=Code("torch.Tensor"),
+                got=Code("None" if node is None else str(node["kind"])),
                 example=example,
                 mistake=next(
                     (
@@ -230,17 +219,20 @@ def expect_tensors_moved(got: dict, recipe: dict, device: str, example: dict, ro
             )
         if node["device"] != target:
             fail(
-                f"{path} is on {node['device']}, expected {target}.",
-                expected=target,
-                got=node["device"],
+                say("wrong_device", path=path),
+                expected=Code(target),
+                got=Code(str(node["device"])),
                 example=example,
                 mistake=device_mistake(target, node, chain),
             )
-        facts = ("dtype", "shape", "value")
-        if not all(same(node[k], want[k]) for k in facts):
+        for fact, key in (("dtype", "changed_dtype"), ("shape", "changed_shape")):
+            if node[fact] != want[fact]:
+                fail(say(key, path=path), expected=want[fact], got=node[fact], example=example)
+        if not same(node["value"], want["value"]):
             fail(
-                f"{path} changed on the way: expected {', '.join(f'{k} {show(want[k], 80)}' for k in facts)}"
-                f"; got {', '.join(f'{k} {show(node[k], 80)}' for k in facts)}.",
+                say("changed_values", path=path),
+                expected=want["value"],
+                got=node["value"],
                 example=example,
             )
 
@@ -249,19 +241,23 @@ def expect_tensors_moved(got: dict, recipe: dict, device: str, example: dict, ro
 def test_pick_device(learner):
     got = learner.probe("pick_device")
     want = "cuda" if torch.cuda.is_available() and got["cuda_available"] else "cpu"
+    wanted = Code(f"torch.device({want!r})")
     if got["kind"] == "str":
         fail(
-            f"pick_device returned the string {got['repr']}; expected torch.device({want!r}).",
+            say("device_as_string"),
+            expected=wanted,
+            got=Code(str(got["repr"])),
             mistake="device_as_string",
         )
     if got["kind"] != "torch.device":
-        fail(f"pick_device returned a {got['kind']}: {got['repr']}; expected a torch.device.")
+        fail(
+            say("not_a_device", kind=str(got["kind"])), expected=wanted, got=Code(str(got["repr"]))
+        )
     if got["device"] != want:
         fail(
-            f"pick_device returned {got['repr']} on a machine where CUDA is "
-            f"{'available' if want == 'cuda' else 'not available'}; expected torch.device({want!r}).",
-            expected=want,
-            got=got["device"],
+            say("chose_wrong_with_cuda" if want == "cuda" else "chose_wrong_without_cuda"),
+            expected=wanted,
+            got=Code(str(got["repr"])),
             mistake={"cuda": "cuda_without_check", "cpu": "always_cpu"}[got["device"]]
             if got["device"] in ("cuda", "cpu")
             else None,
@@ -289,28 +285,33 @@ def test_to_device_keeps_containers(learner, recipe):
     for path, want, node, _ in walk(expected(recipe, "cpu"), got["out"], "to_device(obj, device)"):
         kind = want["kind"]
         if node is None:
-            fail(f"{path} is missing from the result.", example=example)
+            fail(say("missing", path=path), example=example)
         if kind == "tensor":
             continue
         if node["kind"] != kind:
             fail(
-                f"{path} should be a {kind.rsplit('.', 1)[-1]}, but it came back as a "
-                f"{node['kind']}.",
-                expected=kind,
-                got=node["kind"],
+                say("kind_changed", path=path),
+                expected=Code(kind.rsplit(".", 1)[-1]),
+                got=Code(str(node["kind"])),
                 example=example,
                 mistake=kind_mistake(kind, node["kind"]),
             )
         if "keys" in want and node.get("keys") != want["keys"]:
             fail(
-                f"{path} has the keys {node.get('keys')}, expected {want['keys']}.",
+                say("keys_changed", path=path),
+                expected=want["keys"],
+                got=node.get("keys"),
                 example=example,
                 mistake="container_type_changed",
             )
         if "repr" in want and not (node["same"] and node["repr"] == want["repr"]):
             fail(
-                f"{path} should be returned as is ({want['repr']}, the same object), but came "
-                f"back as {node['repr']}{'' if node['same'] else ' (another object)'}.",
+                say(
+                    "value_changed" if node["repr"] != want["repr"] else "not_the_same_object",
+                    path=path,
+                ),
+                expected=Code(want["repr"]),
+                got=Code(str(node["repr"])),
                 example=example,
                 mistake="non_tensor_changed",
             )
@@ -322,7 +323,8 @@ def test_to_device_input_unchanged(learner, recipe):
     got, example = run_to_device(learner, recipe, "meta")
     if got["mutations"]:
         fail(
-            "to_device(obj, device) modified its input: " + "; ".join(got["mutations"][:3]) + ".",
+            say("input_mutated"),
+            got=[Code(str(m)) for m in got["mutations"][:3]],
             example=example,
             mistake="input_mutated",
         )
@@ -332,12 +334,8 @@ def test_to_device_input_unchanged(learner, recipe):
 def test_no_hardcoded_cuda(source):
     found = calls_to(source.tree, {"cuda"})
     if found:
-        lines = ", ".join(f"{name}() on line {line}" for name, line in found[:5])
-        fail(
-            f"your file calls {lines}: that code runs only where CUDA is, and only on cuda:0. "
-            "Move things with .to(device) instead.",
-            mistake="hardcoded_cuda",
-        )
+        lines = ", ".join(str(line) for _, line in found[:5])
+        fail(say("calls_cuda", lines=lines), mistake="hardcoded_cuda")
 
 
 batch_kinds = st.sampled_from(["tuple", "dict", "Batch"])
@@ -358,20 +356,20 @@ def check_prepare(learner, device: str, kind: str, sizes: list[int], size: int, 
     """prepare(model, batch, device) moves the whole model and every tensor of the batch."""
     recipe = batch_recipe(kind, size, sizes[0], seed)
     example = example_of(recipe, f"torch.device({device!r})", "batch") | {
-        "model": Shown(
+        "model": Code(
             f"nn.Sequential(nn.Linear({sizes[0]}, {sizes[1]}), nn.BatchNorm1d({sizes[1]}), "
             f"nn.ReLU(), nn.Linear({sizes[1]}, {sizes[2]}))"
         )
     }
     try:
         got = learner.probe("prepare", sizes=sizes, recipe=recipe, device=device)
-    except LearnerRaised as raised:
-        diagnose_raised(raised, "prepare(model, batch, device)", example)
+    except LearnerRaised as error:
+        diagnose_raised(error, example)
         raise
     if not got["pair"]:
-        fail(f"prepare should return the tuple (model, batch), got {got['repr']}.", example=example)
+        fail(say("prepare_not_a_pair"), got=Code(str(got["repr"])), example=example)
     if not got["is_module"]:
-        fail(f"prepare returned a {got['kind']} where the model should be.", example=example)
+        fail(say("prepare_not_a_module", kind=str(got["kind"])), example=example)
     target = torch.device(device).type
     params = {n: d for n, d in got["parameters"].items() if d != target}
     buffers = {n: d for n, d in got["buffers"].items() if d != target}
@@ -385,9 +383,11 @@ def check_prepare(learner, device: str, kind: str, sizes: list[int], size: int, 
             mistake = "prepare_forgets_model"
         else:
             mistake = None
+        elsewhere = params | buffers
         fail(
-            f"the model is not on {target}: {', '.join(list(params) + list(buffers))} "
-            f"{'is' if len(params) + len(buffers) == 1 else 'are'} still on {', '.join(where)}.",
+            say("model_not_moved", target=target),
+            expected={name: Code(target) for name in elsewhere},
+            got={name: Code(str(d)) for name, d in elsewhere.items()},
             example=example,
             mistake=mistake,
         )
@@ -399,14 +399,15 @@ def check_prepare(learner, device: str, kind: str, sizes: list[int], size: int, 
     # The very batch that was given, nothing in it moved: to_device's result was not returned.
     if got["batch"]["same"] and not moved and target != "cpu":
         fail(
-            f"no tensor of the batch is on {target}: the batch came back where it was.",
+            say("batch_not_moved", target=target),
             example=example,
             mistake="prepare_forgets_batch",
         )
     expect_tensors_moved(got["batch"], recipe, device, example, "prepare(model, batch, device)[1]")
     if got["mutations"]:
         fail(
-            "prepare modified the batch it was given: " + "; ".join(got["mutations"][:3]) + ".",
+            say("prepare_mutated"),
+            got=[Code(str(m)) for m in got["mutations"][:3]],
             example=example,
             mistake="input_mutated",
         )
