@@ -11,7 +11,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checking import Code, check, fail, messages, raised, same
+from grader.checking import Code, Message, check, fail, messages, raised, same
 from grader.sandbox.proxy import LearnerRaised
 from grader.source import calls_to
 
@@ -185,6 +185,22 @@ def diagnose_raised(error: LearnerRaised, example: dict) -> None:
         fail(raised(error), example=example, mistake="namedtuple_from_generator")
 
 
+def mutation(changes: list) -> Message:
+    """The first in-place change the probe saw, in words (and how many more there are)."""
+    first = changes[0] if type(changes[0]) is dict else {}
+    path, change = str(first.get("path", "?")), first.get("change")
+    if change == "tensor":
+        fields = {k: str(first.get(k)) for k in ("dtype", "shape", "device")}
+        said = say("changed_tensor", path=path, **fields)
+    elif change == "values":
+        said = say("overwritten", path=path)
+    else:
+        said = say("replaced", path=path)
+    if len(changes) > 1:
+        return say("and_more", change=said, more=len(changes) - 1)
+    return said
+
+
 def run_to_device(learner, recipe: dict, device: str, as_string: bool = False) -> tuple:
     """The probe's description of to_device(obj, device), and the example to show."""
     example = example_of(recipe, repr(device) if as_string else f"torch.device({device!r})")
@@ -323,8 +339,7 @@ def test_to_device_input_unchanged(learner, recipe):
     got, example = run_to_device(learner, recipe, "meta")
     if got["mutations"]:
         fail(
-            say("input_mutated"),
-            got=[Code(str(m)) for m in got["mutations"][:3]],
+            say("input_mutated", change=mutation(got["mutations"])),
             example=example,
             mistake="input_mutated",
         )
@@ -406,8 +421,7 @@ def check_prepare(learner, device: str, kind: str, sizes: list[int], size: int, 
     expect_tensors_moved(got["batch"], recipe, device, example, "prepare(model, batch, device)[1]")
     if got["mutations"]:
         fail(
-            say("prepare_mutated"),
-            got=[Code(str(m)) for m in got["mutations"][:3]],
+            say("prepare_mutated", change=mutation(got["mutations"])),
             example=example,
             mistake="input_mutated",
         )

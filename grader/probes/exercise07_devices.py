@@ -127,16 +127,24 @@ def snapshot(value: Any, path: str, records: list) -> list:
     return records
 
 
-def mutations(records: list) -> list[str]:
-    """What changed in place since `snapshot`, as readable lines."""
-    changed = []
+def mutations(records: list) -> list[dict]:
+    """What changed in place since `snapshot`: {"path", "change", ...} (worded by the check)."""
+    changed: list[dict] = []
     for path, node, state, copy in records:
         if isinstance(node, torch.Tensor):
             now = (node.device.type, node.dtype, node.shape)
             if now != state:
-                changed.append(f"{path} changed in place: now {now[1]} {tuple(now[2])} on {now[0]}")
+                changed.append(
+                    {
+                        "path": path,
+                        "change": "tensor",
+                        "dtype": str(now[1]),
+                        "shape": str(tuple(now[2])),
+                        "device": now[0],
+                    }
+                )
             elif copy is not None and not torch.equal(node.detach(), copy):
-                changed.append(f"{path} changed in place: its values were overwritten")
+                changed.append({"path": path, "change": "values"})
         else:
             if isinstance(node, dict):
                 items = list(node.items())
@@ -145,7 +153,7 @@ def mutations(records: list) -> list[str]:
                 items = list(node)
                 same = [a is b for a, b in zip(items, state, strict=False)]
             if len(items) != len(state) or not all(same):
-                changed.append(f"{path} was modified in place (its elements were replaced)")
+                changed.append({"path": path, "change": "elements"})
     return changed
 
 
