@@ -5,12 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from grader import catalog
-from grader.cli.instructor import verify
+from grader.cli.app import cli
 from grader.instructor.verify import _never_ran, checks_shortfalls, entry_shortfalls, expectation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,14 +23,6 @@ KEPT = (
     "mistake_silent_squeeze.py",
     "mistake_unsqueeze_last.py",
 )
-
-
-@click.group()
-def group() -> None:
-    """A stand-in for the `grade` group."""
-
-
-group.add_command(verify)
 
 
 def catalog_entries(*ids: str) -> str:
@@ -61,9 +52,10 @@ def private_folder(tmp_path: Path, catalog_text: str | None = None) -> Path:
 
 
 def run_verify(root: Path, monkeypatch, *args: str):
-    monkeypatch.setenv("GRADE_CHECKS", str(root))
+    """`grade --checks ROOT verify`, through the real group (it installs the private course)."""
+    monkeypatch.delenv("GRADE_CHECKS", raising=False)
     monkeypatch.chdir(root)
-    return CliRunner().invoke(group, ["verify", "--jobs", "2", *args])
+    return CliRunner().invoke(cli, ["--checks", str(root), "verify", "--jobs", "2", *args])
 
 
 @pytest.mark.slow

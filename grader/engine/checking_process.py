@@ -20,6 +20,7 @@ import socket
 import struct
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
@@ -63,10 +64,21 @@ def _receive(sock: socket.socket) -> bytes:
     return exactly(size)
 
 
-def main(fd: int, server_channel: socket.socket, server_pid: int) -> None:
+# The body of the checking process, named for the fork server (which imports nothing of the
+# engine): `run.serve_checks` hands its `check_here` to `serve` below.
+ENTRY = "grader.engine.run:serve_checks"
+
+
+def serve(
+    fd: int,
+    server_channel: socket.socket,
+    server_pid: int,
+    check_here: Callable[
+        [RunOptions, list, dict[str, SourceFacts], zygote.Zygote], dict[str, ExerciseResult]
+    ],
+) -> None:
     """Body of the checking process (in the fork server's child): serve one run, then end."""
     from grader import course
-    from grader.engine import run
     from grader.sandbox import zygote
 
     isolation.die_with_parent(server_pid)  # the server ends with the grader: so does this
@@ -87,7 +99,7 @@ def main(fd: int, server_channel: socket.socket, server_pid: int) -> None:
     by_id = {e.id: e for e in options.exercises}
     todo = [by_id[i] for i in request["todo"]]
     try:
-        verdicts = run.check_here(options, todo, request["facts"], server)
+        verdicts = check_here(options, todo, request["facts"], server)
     except Exception:  # a grader bug: the grader reports it as its own, with this traceback
         _send(channel, json.dumps({INTERNAL: traceback.format_exc()}).encode())
         return
@@ -114,7 +126,7 @@ def check(
         "todo": [e.id for e in todo],
         "facts": {e.id: facts_of[e.id] for e in todo if e.id in facts_of},
     }
-    channel = server.checking_process()
+    channel = server.fork_trusted(ENTRY)
     try:
         _send(channel, pickle.dumps(request))
         data = json.loads(_receive(channel))

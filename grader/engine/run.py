@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import os
 import re
+import socket
 import sys
 import tempfile
 import time
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from grader import catalog, notebook, source
 from grader.catalog import Exercise
-from grader.engine import hints
+from grader.engine import checking_process, hints
 from grader.report import localize
 from grader.results import (
     CheckResult,
@@ -503,13 +504,16 @@ def _check(
     server = options.server or zygote.get(preloads)
     server.ensure(preloads)  # asks nothing when the server was created with them
     if options.checking_process:
-        from grader.engine import checking_process
-
         done = checking_process.check(options, todo, facts_of, server)
         if done is None:
             return {e.id: _lost(e, options.lang) for e in todo}
         return done
     return check_here(options, todo, facts_of, server)
+
+
+def serve_checks(fd: int, server_channel: socket.socket, server_pid: int) -> None:
+    """The checking process's body (`checking_process.ENTRY`): serve one run with `check_here`."""
+    checking_process.serve(fd, server_channel, server_pid, check_here)
 
 
 def check_here(

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 from typing import cast
 
@@ -36,7 +38,7 @@ class ZygoteError(Exception):
 
 _active: set[int] = set()
 _finished: dict[int, int] = {}
-_checking: set[int] = set()  # checking processes: trusted, never swept as orphans
+_trusted_pids: set[int] = set()  # trusted processes (checking): , never swept as orphans
 
 
 def _serve(primary: socket.socket) -> None:
@@ -84,16 +86,30 @@ def _answer(
         control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
     elif request["op"] == "preload":
         control.sendall(json.dumps({"loaded": _preload(request["names"])}).encode())
-    elif request["op"] == "checks":
-        control.sendall(json.dumps({"pid": _fork_checking(fds[0], channels)}).encode())
+    elif request["op"] == "trusted":
+        pid = _fork_trusted(request["entry"], fds[0], channels)
+        control.sendall(json.dumps({"pid": pid}).encode())
 
 
-def _fork_checking(fd: int, channels: selectors.BaseSelector) -> int:
-    """Fork the process that runs a run's checks, sharing this server's torch; its pid.
+def _entry_point(entry: str) -> Callable[[int, socket.socket, int], None]:
+    """The function named `module:function`, of the grader's own package only.
+
+    Named by the grader rather than imported here, so that the sandbox does not depend on the
+    engine that uses it (the engine names its checking process's body).
+    """
+    module, _, function = entry.partition(":")
+    if not (module == "grader" or module.startswith("grader.")) or not function.isidentifier():
+        raise ValueError(f"not an entry point of the grader: {entry!r}")
+    return cast(Callable[[int, socket.socket, int], None], getattr(import_module(module), function))
+
+
+def _fork_trusted(entry: str, fd: int, channels: selectors.BaseSelector) -> int:
+    """Fork a trusted process (the one that runs a run's checks) sharing this server's torch.
 
     It is forked before it has received anything: what it learns later (the run's options,
     the grader's environment, check code, expected values) is never in this server, so never in
     a worker forked from it. It reaches this server over a channel of its own, as a job does.
+    `entry` (`module:function`) is its body, called with `fd`, that channel and our pid.
     """
     ours, theirs = socket.socketpair()
     parent = os.getpid()
@@ -105,9 +121,7 @@ def _fork_checking(fd: int, channels: selectors.BaseSelector) -> int:
             for key in list(channels.get_map().values()):
                 cast(socket.socket, key.fileobj).close()  # the grader's and the jobs' channels
             channels.close()
-            from grader.engine import checking_process
-
-            checking_process.main(fd, theirs, parent)
+            _entry_point(entry)(fd, theirs, parent)
         except BaseException:  # noqa: BLE001 - it ends through os._exit only
             status = 1
         finally:
@@ -115,7 +129,7 @@ def _fork_checking(fd: int, channels: selectors.BaseSelector) -> int:
     os.close(fd)
     theirs.close()
     channels.register(ours, selectors.EVENT_READ)
-    _checking.add(pid)
+    _trusted_pids.add(pid)
     return pid
 
 
@@ -130,7 +144,7 @@ def _reap_any() -> None:
             return
         if pid in _active:
             _finished[pid] = status
-        _checking.discard(pid)
+        _trusted_pids.discard(pid)
 
 
 def _wait(pid: int, timeout: float) -> int | None:
@@ -175,7 +189,7 @@ def _sweep(uid: int | None) -> int:
         os.waitpid(pid, 0)
     if sys.platform.startswith("linux"):
         for pid in _children():
-            if pid not in _active and pid not in _checking:
+            if pid not in _active and pid not in _trusted_pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
                     killed += 1
@@ -187,7 +201,7 @@ def _sweep(uid: int | None) -> int:
     while True:
         _reap_any()
         left = (
-            [p for p in _children() if p not in _active and p not in _checking]
+            [p for p in _children() if p not in _active and p not in _trusted_pids]
             if sys.platform.startswith("linux")
             else []
         )
@@ -350,15 +364,15 @@ class Zygote:
         self._ask({"op": "preload", "names": missing})
         self.preload |= frozenset(missing)  # failed imports too: asking again cannot help
 
-    def checking_process(self) -> socket.socket:
-        """Fork a process from the server to run a run's checks; our channel to it.
+    def fork_trusted(self, entry: str) -> socket.socket:
+        """Fork a trusted process from the server, running `entry`; our channel to it.
 
         It shares the server's torch by copy-on-write (the grader then imports none) and is
         not a worker's parent: workers are forked from the server, never from it.
         """
         ours, theirs = socket.socketpair()
         try:
-            self._ask({"op": "checks"}, [theirs.fileno()])
+            self._ask({"op": "trusted", "entry": entry}, [theirs.fileno()])
         finally:
             theirs.close()
         return ours
