@@ -85,10 +85,41 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path: Path, monkeypatch) 
     )
 
 
-def test_hidden_checks_show_after_the_due_date(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv(gradescope.VISIBILITY_ENV, "after_due_date")
-    data = gradescope.build(sample_run())
+def test_hidden_checks_show_after_the_due_date() -> None:
+    data = gradescope.build(sample_run(), visibility="after_due_date")
     checks = [t for t in data["tests"] if not t["name"].endswith("]") or "[cpu]" in t["name"]]
     assert checks and all(t["visibility"] == "after_due_date" for t in checks)
-    monkeypatch.setenv(gradescope.VISIBILITY_ENV, "anything else")
     assert {t["visibility"] for t in gradescope.build(sample_run())["tests"]} == {"visible"}
+    with pytest.raises(ValueError, match="'anything else' is not one of visible"):
+        gradescope.build(sample_run(), visibility="anything else")
+
+
+def test_the_visibility_comes_from_the_option_or_its_documented_variable(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from click.testing import CliRunner
+
+    from grader import progress
+    from grader.cli.app import cli
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    monkeypatch.setattr(progress, "last_run", lambda _workspace: sample_run())
+    out = tmp_path / "results.json"
+    args = ["report", "--workspace", str(workspace), "--gradescope", str(out)]
+
+    def visibilities(*extra: str, env: dict[str, str] | None = None) -> set[str]:
+        result = CliRunner().invoke(cli, [*args, *extra], env=env)
+        assert result.exit_code == 0, result.output
+        return {
+            t["visibility"] for t in json.loads(out.read_text())["tests"] if "[cpu]" in t["name"]
+        }
+
+    monkeypatch.delenv("GRADE_GRADESCOPE_VISIBILITY", raising=False)
+    assert visibilities() == {"visible"}
+    assert visibilities("--gradescope-visibility", "hidden") == {"hidden"}
+    assert visibilities(env={"GRADE_GRADESCOPE_VISIBILITY": "after_published"}) == {
+        "after_published"
+    }
+    bad = CliRunner().invoke(cli, [*args, "--gradescope-visibility", "soon"])
+    assert bad.exit_code == 2 and "'soon' is not one of" in bad.output

@@ -53,6 +53,7 @@ def check(
     html_path: Path | None,
     junit_path: Path | None,
     gradescope_path: Path | None,
+    gradescope_visibility: str,
     device: str,
     seed: int,
     max_examples: int | None,
@@ -108,7 +109,13 @@ def check(
         None if json_path == "-" else progress.state_dir(workspace) / "report.html"
     )
     if junit_path or gradescope_path:
-        write_reports(run, junit=junit_path, gradescope=gradescope_path, lang=lang)
+        write_reports(
+            run,
+            junit=junit_path,
+            gradescope=gradescope_path,
+            lang=lang,
+            gradescope_visibility=gradescope_visibility,
+        )
     if html_path:
         write_reports(merged, html=html_path, lang=lang, sources=read_sources(workspace, merged))
     if json_path == "-":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from grader.report.visibility import VISIBILITIES, VISIBILITY, VISIBILITY_ENV
 from grader.sandbox.limits import Limits
 
 DEFAULT_EXAMPLES, THOROUGH_EXAMPLES = 20, 200
@@ -112,6 +113,16 @@ def grading_options(fn: Callable) -> Callable:
     return fn
 
 
+gradescope_visibility_option = click.option(
+    "--gradescope-visibility",
+    type=click.Choice(VISIBILITIES),
+    default=VISIBILITY,
+    show_default=True,
+    envvar=VISIBILITY_ENV,
+    help=f"Visibility of each check's test in --gradescope's results.json (env: {VISIBILITY_ENV}).",
+)
+
+
 def report_options(html_help: str) -> Callable[[Callable], Callable]:
     """Add --html PATH (described by `html_help`), --junit PATH and --gradescope PATH."""
     path = click.Path(dir_okay=False, path_type=Path)
@@ -131,6 +142,7 @@ def report_options(html_help: str) -> Callable[[Callable], Callable]:
             default=None,
             help="Write Gradescope's results.json to PATH.",
         ),
+        gradescope_visibility_option,
     ]
 
     def add(fn: Callable) -> Callable:

@@ -97,6 +97,7 @@ def quiz(
     html_path: Path | None,
     junit_path: Path | None,
     gradescope_path: Path | None,
+    gradescope_visibility: str,
     seed: int | None,
     student: str | None,
     bank_option: Path | None,
@@ -132,7 +133,14 @@ def quiz(
     if html_path or junit_path or gradescope_path:
         from grader.report.writing import write_reports
 
-        write_reports(run, html=html_path, junit=junit_path, gradescope=gradescope_path, lang=lang)
+        write_reports(
+            run,
+            html=html_path,
+            junit=junit_path,
+            gradescope=gradescope_path,
+            lang=lang,
+            gradescope_visibility=gradescope_visibility,
+        )
     if json_path == "-":
         click.echo(results.to_json(run), nl=False)
     else:

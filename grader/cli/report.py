@@ -8,6 +8,7 @@ import click
 
 from grader import catalog, progress
 from grader.cli.common import language, resolve_workspace
+from grader.cli.options import gradescope_visibility_option
 from grader.report import localize
 from grader.report.html import phrase
 from grader.report.writing import read_sources, write_reports
@@ -33,6 +34,7 @@ _path = click.Path(dir_okay=False, path_type=Path)
     default=None,
     help="Write Gradescope's results.json to PATH.",
 )
+@gradescope_visibility_option
 @click.option(
     "--lang",
     type=click.Choice(catalog.LANGUAGES),
@@ -46,6 +48,7 @@ def report(
     html_path: Path | None,
     junit_path: Path | None,
     gradescope_path: Path | None,
+    gradescope_visibility: str,
     lang: str | None,
 ) -> None:
     """Write reports of the last run (HTML by default, to .grade/report.html) without grading."""
@@ -67,6 +70,7 @@ def report(
             html=html_path,
             junit=junit_path,
             gradescope=gradescope_path,
+            gradescope_visibility=gradescope_visibility,
             lang=lang,
             sources=read_sources(workspace, run),
         )

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 from grader.report.html import clean, details, phrase, points
+from grader.report.visibility import VISIBILITIES, VISIBILITY
 from grader.results import RunResult, write_atomic
 
-VISIBILITY = "visible"
-VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
-VISIBILITY_ENV = "GRADE_GRADESCOPE_VISIBILITY"  # set by the bundle's run_autograder
 TEXT = "text"
 
 
@@ -38,20 +35,17 @@ def _summary(run: RunResult, lang: str) -> str:
     return "\n".join(lines)
 
 
-def check_visibility() -> str:
-    """The visibility of each check's test: the bundle's choice, else visible."""
-    chosen = os.environ.get(VISIBILITY_ENV, VISIBILITY)
-    return chosen if chosen in VISIBILITIES else VISIBILITY
-
-
-def build(run: RunResult, lang: str = "en") -> dict[str, Any]:
+def build(run: RunResult, lang: str = "en", visibility: str = VISIBILITY) -> dict[str, Any]:
     """The results.json object of a run.
 
     A check that did not run here (no CUDA device, needs 2 GPUs) is left out: it is worth
-    nothing on this machine, and a 0/0 test would only puzzle the student.
+    nothing on this machine, and a 0/0 test would only puzzle the student. `visibility` is each
+    check's test's (one of VISIBILITIES); a summary test of an exercise that did not run is
+    always visible, so that a student sees why.
     """
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
     tests: list[dict[str, Any]] = []
-    visibility = check_visibility()
     for exercise in run.exercises:
         hint = exercise.hint if exercise.status != "passed" else ""
         for check in exercise.checks:
@@ -92,11 +86,13 @@ def build(run: RunResult, lang: str = "en") -> dict[str, Any]:
     }
 
 
-def to_json(run: RunResult, lang: str = "en") -> str:
+def to_json(run: RunResult, lang: str = "en", visibility: str = VISIBILITY) -> str:
     """results.json as text."""
-    return json.dumps(build(run, lang), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(build(run, lang, visibility), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_gradescope(run: RunResult, path: Path, lang: str = "en") -> None:
+def write_gradescope(
+    run: RunResult, path: Path, lang: str = "en", visibility: str = VISIBILITY
+) -> None:
     """Write Gradescope's results.json for a run to `path` atomically."""
-    write_atomic(Path(path), to_json(run, lang))
+    write_atomic(Path(path), to_json(run, lang, visibility))

@@ -8,6 +8,7 @@ from grader import catalog, nofollow, notebook
 from grader.report.gradescope import write_gradescope
 from grader.report.html import write_html
 from grader.report.junit import write_junit
+from grader.report.visibility import VISIBILITY
 from grader.results import RunResult
 
 SOURCE_LIMIT = 1_000_000
@@ -38,6 +39,7 @@ def write_reports(
     gradescope: Path | None = None,
     lang: str = "en",
     sources: dict[str, str] | None = None,
+    gradescope_visibility: str = VISIBILITY,
 ) -> list[Path]:
     """Write each report that has a path (each atomically); the paths written, in that order."""
     written: list[Path] = []
@@ -48,6 +50,6 @@ def write_reports(
         write_junit(run, Path(junit), lang=lang)
         written.append(Path(junit))
     if gradescope is not None:
-        write_gradescope(run, Path(gradescope), lang=lang)
+        write_gradescope(run, Path(gradescope), lang=lang, visibility=gradescope_visibility)
         written.append(Path(gradescope))
     return written
