@@ -89,7 +89,7 @@ def test_one_exercise_reads_each_file_once_and_imports_torch_once(tmp_path: Path
     assert spied["starts"][0]["preload"] == sorted(catalog.preloads([exercise]))
     # Created with its preloads, it is asked one thing: to fork the checking process (which
     # spawns the worker over its own channel). Torch is imported there, never here.
-    assert spied["asks"] == ["checks"], spied["asks"]
+    assert spied["asks"] == ["trusted"], spied["asks"]
     assert spied["starts"][0]["torch"] is False and spied["torch"] is False
 
 

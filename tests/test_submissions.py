@@ -170,21 +170,5 @@ def test_thorough_profile_finds_the_same_mistakes_and_more(path: Path, profile_v
     assert any(f.endswith(":" + expectation(path)[1]["mistake"]) for f in thorough), thorough
 
 
-@pytest.mark.slow
-def test_references_pass_the_thorough_profile(grading_jobs: int) -> None:
-    run = grade(
-        RunOptions(
-            workspace=SUBMISSIONS.parent.parent / "solutions",
-            exercises=catalog.exercises(),
-            device="cpu",
-            max_examples=THOROUGH_EXAMPLES,
-            jobs=grading_jobs,
-        )
-    )
-    failing = {
-        e.id: e.reason or [c.name for c in e.checks if c.status != "passed"]
-        for e in run.exercises
-        if e.status != "passed"
-    }
-    assert not failing, failing
-    assert len(run.exercises) == len(catalog.exercises())
+# The references under the thorough profile: tests/test_memory_budget.py (one run, which also
+# shows that it fits Gradescope's default container).
