@@ -113,3 +113,18 @@ def test_only_the_cli_and_the_entry_point_import_the_cli() -> None:
         if not name.startswith("grader.cli") and name != "grader.__main__"
     }
     assert {name: found for name, found in outside.items() if found} == {}
+
+
+def test_checks_never_import_probes() -> None:
+    """Checks run in the trusted process; probes run in the worker, next to learner code.
+
+    What both sides need (recipe builders and tables) lives in `grader.recipes`.
+    """
+    graph = import_graph()
+    assert any(name.startswith("grader.checks.") for name in graph)
+    found = {
+        name: sorted(t for t in targets if t.startswith("grader.probes."))
+        for name, targets in graph.items()
+        if name.startswith("grader.checks.")
+    }
+    assert {name: probes for name, probes in found.items() if probes} == {}

@@ -1,7 +1,7 @@
 """Hidden checks for exercise 4: gradient and accumulated_grad on dynamic graphs.
 
-The learner gets functions from the fixed table `FUNCTIONS` (imported here from the trusted
-probes module, never from the worker); the reference gradient is computed here with
+The learner gets functions from the fixed table `FUNCTIONS` (imported here from
+`grader.recipes`, never from the worker); the reference gradient is computed here with
 `torch.autograd.grad`.
 """
 
@@ -20,7 +20,7 @@ from grader.checking import (
     same,
     which_mistake,
 )
-from grader.probes.exercise04_autograd import FUNCTIONS
+from grader.recipes.exercise04_autograd import FUNCTIONS
 
 say = messages(__name__)
 

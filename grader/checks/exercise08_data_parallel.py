@@ -21,7 +21,7 @@ from grader.checking import (
     type_name,
     which_mistake,
 )
-from grader.probes.exercise08_data_parallel import ACTIVATIONS, LOSSES, build_model
+from grader.recipes.exercise08_data_parallel import ACTIVATIONS, LOSSES, build_model
 
 say = messages(__name__)
 

@@ -25,7 +25,7 @@ from grader.checking import (
     type_name,
     which_mistake,
 )
-from grader.probes.exercise09_custom_module import build_frozen
+from grader.recipes.exercise09_custom_module import build_frozen
 from grader.sandbox.proxy import LearnerRaised
 
 say = messages(__name__)

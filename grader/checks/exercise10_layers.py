@@ -23,7 +23,7 @@ from grader.checking import (
     tolerance,
     type_name,
 )
-from grader.probes.exercise10_layers import build_predict_model
+from grader.recipes.exercise10_layers import build_predict_model
 from grader.sandbox.proxy import LearnerRaised
 
 say = messages(__name__)

@@ -23,7 +23,7 @@ from grader.checking import (
     same,
     tolerance,
 )
-from grader.probes.exercise11_sequential import STYLES, build_styled, outputs_of, state_of
+from grader.recipes.exercise11_sequential import STYLES, build_styled, outputs_of, state_of
 
 say = messages(__name__)
 

@@ -25,7 +25,7 @@ from grader.checking import (
     tolerance,
     which_mistake,
 )
-from grader.probes.exercise14_optimizers import (
+from grader.recipes.exercise14_optimizers import (
     FineTuneNet,
     build_scale_setup,
     build_step_net,

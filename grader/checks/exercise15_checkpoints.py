@@ -26,7 +26,7 @@ from grader.checking import (
     tolerance,
     which_mistake,
 )
-from grader.probes.exercise15_checkpoints import (
+from grader.recipes.exercise15_checkpoints import (
     KEYS,
     build_setup,
     final_state,

@@ -25,7 +25,7 @@ from grader.checking import (
     tolerance,
     which_mistake,
 )
-from grader.probes.exercise16_fix_the_bugs import evaluate_data, evaluate_model, predict_model
+from grader.recipes.exercise16_fix_the_bugs import evaluate_data, evaluate_model, predict_model
 
 say = messages(__name__)
 

@@ -1,8 +1,9 @@
 """Probes for exercise 8: the learner's chunks, and the gradients their replicas combine to.
 
 Models and losses cannot travel to the worker: a probe builds them from a recipe (layer sizes,
-an activation name, a state_dict of tensors, a loss name) with the builders below, which the
-checks use too, so both sides build the very same model.
+an activation name, a state_dict of tensors, a loss name) with the builders of
+`grader.recipes.exercise08_data_parallel`, which the checks use too, so both sides build the
+very same model.
 """
 
 from typing import Any
@@ -12,27 +13,7 @@ from torch import nn
 
 from grader.probes.common import *  # noqa: F403
 from grader.probes.common import get
-
-ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
-LOSSES = {
-    "mse": nn.MSELoss,
-    "l1": nn.L1Loss,
-    "smooth_l1": nn.SmoothL1Loss,
-    "cross_entropy": nn.CrossEntropyLoss,
-}
-
-
-def build_model(sizes: list[int], activation: str, state: dict | None = None) -> nn.Sequential:
-    """Linear layers of `sizes` with `activation` between them, loaded with `state` if given."""
-    layers: list[nn.Module] = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
-        if i:
-            layers.append(ACTIVATIONS[activation]())
-        layers.append(nn.Linear(fan_in, fan_out))
-    model = nn.Sequential(*layers)
-    if state is not None:
-        model.load_state_dict(state)
-    return model
+from grader.recipes.exercise08_data_parallel import LOSSES, build_model
 
 
 def probe_split_batch(module: Any, x: torch.Tensor, n: int, device: str) -> dict:

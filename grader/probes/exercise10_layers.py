@@ -1,7 +1,8 @@
 """Probes for exercise 10: size formulas, SmallCNN's shapes, layers and modes, and predict.
 
-`build_predict_model` is the recipe of the trusted model that predict is tried on: the checks
-import it to compute, in the trusted process, what evaluation mode must give.
+`build_predict_model` (`grader.recipes.exercise10_layers`) is the recipe of the trusted model
+that predict is tried on: the checks import it to compute, in the trusted process, what
+evaluation mode must give.
 """
 
 from typing import Any
@@ -11,6 +12,7 @@ from torch import nn
 
 from grader.probes.common import *  # noqa: F403
 from grader.probes.common import get
+from grader.recipes.exercise10_layers import build_predict_model
 
 SIZE_FUNCTIONS = ("conv2d_output_size", "conv_transpose2d_output_size")
 
@@ -82,31 +84,6 @@ def probe_smallcnn_modes(
         facts["train_first"] = model(x)
         facts["train_second"] = model(x)
     return facts
-
-
-def build_predict_model(in_channels: int, num_classes: int, seed: int) -> nn.Sequential:
-    """The trusted model predict is tried on: batch norm with moved statistics, then dropout."""
-    torch.manual_seed(seed)
-    model = nn.Sequential(
-        nn.Conv2d(in_channels, 4, kernel_size=3, padding=1),
-        nn.BatchNorm2d(4),
-        nn.ReLU(),
-        nn.Dropout(0.5),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(4, num_classes),
-    )
-    generator = torch.Generator().manual_seed(seed)
-    batch_norm = model[1]
-    assert isinstance(batch_norm, nn.BatchNorm2d)  # built just above
-    assert batch_norm.running_mean is not None and batch_norm.running_var is not None
-    with torch.no_grad():
-        # Running statistics far from a batch's own make train-mode outputs visibly different.
-        batch_norm.running_mean.copy_(torch.randn(4, generator=generator))
-        batch_norm.running_var.copy_(torch.rand(4, generator=generator) * 3 + 0.5)
-        batch_norm.weight.copy_(torch.rand(4, generator=generator) + 0.5)
-        batch_norm.bias.copy_(torch.randn(4, generator=generator))
-    return model
 
 
 def _modes(model: nn.Module) -> list[bool]:

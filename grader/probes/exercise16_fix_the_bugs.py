@@ -1,9 +1,10 @@
 """Probes for exercise 16: the five functions with a classic bug each.
 
 The models the checks reason about are built here from recipes shared with the checks
-(`predict_model`, `evaluate_model`, `evaluate_data`). A forward pre-hook records, at each call
-of the model, whether grad mode was on and whether the model was in training mode: evidence of
-"no graph recorded" and "evaluation mode" however the learner wrote it.
+(`predict_model`, `evaluate_model`, `evaluate_data`, in `grader.recipes.exercise16_fix_the_bugs`).
+A forward pre-hook records, at each call of the model, whether grad mode was on and whether the
+model was in training mode: evidence of "no graph recorded" and "evaluation mode" however the
+learner wrote it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from grader.probes.common import *  # noqa: F403
 from grader.probes.common import EmulatedCuda, emulated_cuda_module, emulating_cuda, get
+from grader.recipes.exercise16_fix_the_bugs import evaluate_data, evaluate_model, predict_model
 
 
 def _plain(value: Any) -> Any:
@@ -36,12 +38,6 @@ def probe_classify(module: Any, logits: torch.Tensor, labels: torch.Tensor, devi
         out.sum().backward()
         facts["grad"] = scores.grad
     return facts
-
-
-def predict_model(seed: int, features: int, classes: int) -> nn.Module:
-    """A float32 classifier with Dropout (so evaluation mode matters)."""
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(features, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, classes))
 
 
 def _record_calls(model: nn.Module) -> list[list[bool]]:
@@ -150,21 +146,6 @@ def probe_swish(module: Any, x: torch.Tensor, requires_grad: bool, leaf: bool, d
         out.sum().backward()
         facts["grad"] = base.grad
     return facts
-
-
-def evaluate_model(seed: int) -> nn.Module:
-    """A classifier with BatchNorm and Dropout: training mode changes its outputs and buffers."""
-    torch.manual_seed(seed)
-    return nn.Sequential(
-        nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 3)
-    )
-
-
-def evaluate_data(seed: int, examples: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """`examples` inputs (4 features) and class targets (3 classes)."""
-    generator = torch.Generator().manual_seed(seed)
-    inputs = torch.randn(examples, 4, generator=generator)
-    return inputs, torch.randint(0, 3, (examples,), generator=generator)
 
 
 def probe_evaluate(

@@ -6,7 +6,7 @@ own virtual environment) stays readable. Here the worker's `/` starts empty and 
 what it needs, read-only: the Python installation and its site-packages, the system libraries
 under `/usr`, a few files of `/etc` that the dynamic loader reads, `/sys`, a handful of device
 nodes, and of the grader package only the code that runs next to learner code (`sandbox/`,
-`probes/`). Writable are private, size-limited tmpfs mounts: `/tmp` (holding the worker's own
+`probes/` and the `recipes/` they build with). Writable are private, size-limited tmpfs mounts: `/tmp` (holding the worker's own
 copy of the learner's file), `/var/tmp`, `/dev/shm` and `/run/lock`. A fresh `/proc` shows the
 worker's own PID namespace only. Everything else of the host, the project folder and its
 `.git`, the checks, the solutions, homes, class folders, is simply not there.
@@ -38,7 +38,7 @@ DEVICES = ("null", "zero", "full", "random", "urandom")
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf")
 # The parts of the grader package that run inside the worker; checks, catalog, quiz and stubs
 # stay outside.
-GRADER_PARTS = ("__init__.py", "deferred_dynamo.py", "sandbox", "probes")
+GRADER_PARTS = ("__init__.py", "deferred_dynamo.py", "sandbox", "probes", "recipes")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
