@@ -121,6 +121,7 @@ def parse_page(out: Path) -> Page:
     return page
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 def test_every_student_is_graded_with_the_expected_verdicts(graded) -> None:
     result, out = graded
     assert [s.id for s in result.students] == STUDENT_IDS  # hidden folders and files ignored
@@ -141,6 +142,7 @@ def test_every_student_is_graded_with_the_expected_verdicts(graded) -> None:
         assert "<!DOCTYPE html>" in (folder / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 @pytest.mark.skipif(not ISOLATED, reason=f"no isolation on this machine: {WHY_NOT}")
 def test_a_classmates_files_are_hidden_from_learner_code(graded) -> None:
     result, _ = graded
@@ -148,6 +150,7 @@ def test_a_classmates_files_are_hidden_from_learner_code(graded) -> None:
     assert copycat.run.exercises[0].score < 6
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 @pytest.mark.skipif(ISOLATED, reason="isolation hides a classmate's files here (tested above)")
 def test_without_isolation_copying_works_and_the_run_says_so(graded) -> None:
     result, _ = graded
@@ -156,6 +159,7 @@ def test_without_isolation_copying_works_and_the_run_says_so(graded) -> None:
     assert WHY_NOT in copycat.run.notes
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 def test_gradebook_has_a_row_per_student_and_a_column_per_exercise_and_quiz(graded) -> None:
     _, out = graded
     rows = read_gradebook(out)
@@ -198,6 +202,7 @@ def test_gradebook_has_a_row_per_student_and_a_column_per_exercise_and_quiz(grad
     assert text.splitlines()[1] == "Points Possible,6,,13,,,19,19,,"
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 def test_class_page_has_a_heatmap_cell_per_student_and_exercise_and_no_script(graded) -> None:
     _, out = graded
     page = parse_page(out)
@@ -216,6 +221,7 @@ def test_class_page_has_a_heatmap_cell_per_student_and_exercise_and_no_script(gr
     assert "students/%3D1%2B1/report.html" in page.links
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 def test_class_page_speaks_chinese(graded) -> None:
     result, _ = graded
     page = render_class(result, "zh")
@@ -223,6 +229,7 @@ def test_class_page_speaks_chinese(graded) -> None:
     assert catalog.find("exercise1").mistake("squeeze_all", "zh") in page
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 def test_class_page_ranks_the_mistakes_with_their_diagnosis(graded) -> None:
     _, out = graded
     text = (out / "class.html").read_text(encoding="utf-8")
@@ -269,6 +276,7 @@ def test_an_interrupted_class_resumed_gives_the_same_gradebook(graded, tmp_path:
     assert read_state(out)["students"]["alice"] == content_hash(submissions / "alice")
 
 
+@pytest.mark.slow  # grades a whole class (the module's fixture)
 def test_only_a_changed_file_or_a_changed_setting_is_graded_again(tmp_path: Path) -> None:
     submissions = tmp_path / "class"
     for student in ("heidi", "ivan"):
