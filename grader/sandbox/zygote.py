@@ -38,7 +38,7 @@ class ZygoteError(Exception):
 
 _active: set[int] = set()
 _finished: dict[int, int] = {}
-_trusted_pids: set[int] = set()  # trusted processes (checking): , never swept as orphans
+_trusted_pids: set[int] = set()  # trusted processes (the checking process): never swept
 
 
 def _serve(primary: socket.socket) -> None:
