@@ -208,10 +208,30 @@ def _exercise(entry: dict) -> Exercise:
     )
 
 
-@cache
+# The catalogs this process has parsed, by path: parsed once per process (and handed to the
+# checking process, which would otherwise parse them again: `parsed()`, `adopt()`).
+_parsed: dict[Path, tuple[Exercise, ...]] = {}
+
+
 def load(path: Path = CATALOG_FILE) -> tuple[Exercise, ...]:
     """Every exercise in the catalog, in curriculum order."""
     path = Path(path)
+    if path not in _parsed:
+        _parsed[path] = _parse(path)
+    return _parsed[path]
+
+
+def parsed() -> dict[Path, tuple[Exercise, ...]]:
+    """The catalogs parsed so far, for a process of this run's own to `adopt()`."""
+    return dict(_parsed)
+
+
+def adopt(catalogs: dict[Path, tuple[Exercise, ...]]) -> None:
+    """Take catalogs another trusted process of this run has parsed, as if parsed here."""
+    _parsed.update(catalogs)
+
+
+def _parse(path: Path) -> tuple[Exercise, ...]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -340,3 +340,30 @@ def test_report_in_a_real_browser(tmp_path: Path) -> None:
     assert "<title>Grading report: 12/32</title>" in done.stdout  # no script changed it
     assert "PWNED</title>" not in done.stdout and dom.tags("script") == []
     assert SCRIPT in dom.all_text()
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_prepared_templates_are_all_the_page_needs(
+    prepared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`grade check` compiles the templates while the checks run: rendering compiles none."""
+    html.environment.cache_clear()
+    try:
+        if prepared:
+            html.prepare()
+        env = html.environment()
+        compiled: list[str] = []
+        real = env.compile
+
+        def spy(source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+            compiled.append(str(name))
+            return real(source, name, *args, **kwargs)
+
+        monkeypatch.setattr(env, "compile", spy)
+        assert "<html" in html.render(sample_run())
+        if prepared:
+            assert compiled == [], f"compiled at render time: {compiled}"
+        else:  # the spy sees compilation: the assertion above can fail
+            assert "report.html.j2" in compiled
+    finally:
+        html.environment.cache_clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import click
@@ -79,6 +80,13 @@ def check(
     # forks (torch imported once, in the server: none here, on one CPU nothing done twice).
     server = zygote.Zygote(found.preloads()) if found.todo else None
     examples = options.examples(max_examples, thorough)
+    html_path = html_path or (
+        None if json_path == "-" else progress.state_dir(workspace) / "report.html"
+    )
+    # This process waits while the checks run: the report's templates compile meanwhile.
+    templates = threading.Thread(target=_prepare_html, daemon=True)
+    if html_path and found.todo:
+        templates.start()
     try:
         run = grade(
             RunOptions(
@@ -105,9 +113,8 @@ def check(
     merged = progress.remember(workspace, run)
     if json_path and json_path != "-":
         results.write_atomic(Path(json_path), results.to_json(run))
-    html_path = html_path or (
-        None if json_path == "-" else progress.state_dir(workspace) / "report.html"
-    )
+    if templates.is_alive():
+        templates.join()
     if junit_path or gradescope_path:
         write_reports(
             run,
@@ -130,6 +137,12 @@ def check(
         if html_path:
             click.echo(catalog.message("see_report", lang, path=html_path))
     ctx.exit(exit_status(run))
+
+
+def _prepare_html() -> None:
+    from grader.report import html
+
+    html.prepare()
 
 
 @click.command("list")

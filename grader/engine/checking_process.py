@@ -78,7 +78,7 @@ def serve(
     ],
 ) -> None:
     """Body of the checking process (in the fork server's child): serve one run, then end."""
-    from grader import course
+    from grader import catalog, course
     from grader.sandbox import zygote
 
     isolation.die_with_parent(server_pid)  # the server ends with the grader: so does this
@@ -92,6 +92,8 @@ def serve(
     sys.path[:] = request["path"]
     os.chdir(request["cwd"])
     course.use(request["course"])  # the grader's course (a private layer), not the default
+    catalog.adopt(request["catalogs"])  # as the grader parsed them: not parsed again
+    isolation.adopt_mode(request["isolation"])  # as the grader probed it: not probed again
     server = zygote.Zygote(tuple(request["preload"]), start=False)
     server.adopt(server_channel)
     server.pid = server_pid
@@ -113,11 +115,13 @@ def check(
     server: zygote.Zygote,
 ) -> dict[str, ExerciseResult] | None:
     """Run `todo`'s checks in a checking process forked from `server`; None if it died."""
-    from grader import course
+    from grader import catalog, course
     from grader.results import exercise_from_dict
 
     request = {
         "course": course.current(),
+        "catalogs": catalog.parsed(),
+        "isolation": isolation.mode(),
         "environ": dict(os.environ),
         "path": list(sys.path),
         "cwd": os.getcwd(),

@@ -97,6 +97,32 @@ def classify(exc: BaseException) -> tuple[str, str, str, str, int | None]:
     )
 
 
+def _no_local_constants(restore: Any = None) -> Any:
+    """Keep hypothesis from mixing constants of "local" source files into generated inputs.
+
+    Hypothesis (6.131 on) parses every imported module outside site-packages and draws from the
+    literals it finds. In an editable install (how a learner runs the course) those are the
+    grader's own modules: parsing them cost a quarter of a second of each `grade exercise3`, and
+    the inputs a check tried depended on which grader modules happened to be imported (another
+    in the tests than on the command line). The checks choose their inputs with strategies;
+    hypothesis's own edge-case constants still apply. Returns what to pass back to restore.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - hypothesis moved it: nothing to turn off
+        return None
+    if restore is not None:
+        providers._get_local_constants = restore
+        return None
+    found = getattr(providers, "_get_local_constants", None)
+    empty = getattr(providers, "Constants", None)
+    if found is None or empty is None:
+        return None
+    none = empty()
+    providers._get_local_constants = lambda: none
+    return found
+
+
 class GraderPlugin:
     """Registered with `pytest.main(plugins=[...])` for one grading session."""
 
@@ -119,8 +145,10 @@ class GraderPlugin:
             phases=(Phase.explicit, Phase.generate, Phase.shrink),
         )
         settings.load_profile(PROFILE)
+        self._local_constants = _no_local_constants()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        _no_local_constants(self._local_constants)
         set_hypothesis_home_dir(None)
         shutil.rmtree(self._home, ignore_errors=True)
 

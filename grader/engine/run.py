@@ -349,7 +349,6 @@ def grade_batch(
     `facts_of` as the run read it, and read here only when it is not there.
     """
     from grader.engine import resources
-    from grader.engine.plugin import Session
     from grader.reset import stub_path
     from grader.sandbox.proxy import BadAnswer, ImportFailed, Learner, WorkerLost
 
@@ -362,6 +361,7 @@ def grade_batch(
     learners: dict[str, Learner] = {}
     sources: dict[str, source.SourceFacts] = {}
     begun: dict[str, float] = {}
+    launched: dict[str, tuple[Learner, source.SourceFacts]] = {}
     # Whatever happens below (a grader bug included), no worker outlives this function.
     try:
         for exercise in exercises:
@@ -379,6 +379,13 @@ def grade_batch(
                 content=facts.data,
                 server=server,
             )
+            launched[exercise.id] = learner, facts
+            learner.launch()
+        # pytest and hypothesis are imported while the workers import the learners' files.
+        from grader.engine.plugin import Session
+
+        for exercise in exercises:
+            learner, facts = launched[exercise.id]
             try:
                 learner.start()
             except (ImportFailed, WorkerLost, BadAnswer) as exc:
@@ -412,7 +419,7 @@ def grade_batch(
         if learners:
             run_checks(session, list(learners), options.checks_dir, options.seed)
     finally:
-        for learner in learners.values():
+        for learner, _ in launched.values():
             learner.close()
     for exercise in exercises:
         if exercise.id in verdicts:

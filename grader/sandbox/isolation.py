@@ -50,6 +50,12 @@ def mode() -> tuple[str, str]:
     return _MODE
 
 
+def adopt_mode(found: tuple[str, str]) -> None:
+    """Take `mode()` as another trusted process of this run found it (probing forks a process)."""
+    global _MODE
+    _MODE = (str(found[0]), str(found[1]))
+
+
 def available() -> tuple[bool, str]:
     """Whether workers are isolated here (root or user namespaces), and if not, why."""
     kind, note = mode()

@@ -211,6 +211,7 @@ class Learner:
         self._learner_ran = False  # the worker said it is importing the learner's file
         self._pid: int | None = None
         self._sock: socket.socket | None = None
+        self._importing = False  # launched: the answer to the import is still to be read
         self._tmpdir: str | None = None
 
     def _remaining(self) -> float:
@@ -225,8 +226,12 @@ class Learner:
             )
         return min(self.limits.call_seconds, remaining)
 
-    def start(self) -> None:
-        """Start a worker and import the learner's file; ImportFailed or WorkerLost on failure."""
+    def launch(self) -> None:
+        """Start a worker that imports the learner's file, without waiting for it to be done.
+
+        The run launches its workers, then imports pytest and the checks while they start;
+        `start()` waits for the outcome. Nothing if a worker is already up.
+        """
         if self._sock is not None:
             return
         self._tmpdir = tempfile.mkdtemp(prefix="grade-worker-")
@@ -256,6 +261,14 @@ class Learner:
             config.update(isolation=kind, hide=list(self.hide))
         self._learner_ran = False
         self._pid, self._sock = self.server.spawn(config)
+        self._importing = True
+
+    def start(self) -> None:
+        """Start a worker and import the learner's file; ImportFailed or WorkerLost on failure."""
+        self.launch()
+        if not self._importing:
+            return
+        self._importing = False
         reply = self._receive(self._budget(), during="importing your file")
         if reply.get("importing") is True:  # sandbox up, from here on learner code runs
             self._learner_ran = True
@@ -378,6 +391,7 @@ class Learner:
             )
             shutil.rmtree(self._tmpdir, ignore_errors=True)
         self._pid = self._sock = self._tmpdir = self._cgroups = self._uid = None
+        self._importing = False
 
     def output(self) -> str:
         """What the learner's code printed, truncated to the output limit."""
