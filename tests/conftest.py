@@ -22,7 +22,17 @@ os.environ.setdefault("GRADER_TEST_SECRET", "s3cr3t-" + os.urandom(8).hex())
 if "GRADE_CACHE_DIR" not in os.environ:
     os.environ["GRADE_CACHE_DIR"] = tempfile.mkdtemp(prefix="grade-test-cache-")
     atexit.register(shutil.rmtree, os.environ["GRADE_CACHE_DIR"], True)
-zygote.get(catalog.preloads())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the shared fork server (torch, torchvision) while tests are collected.
+
+    Not in pytest-xdist's controller: it runs no test, and its server would only take a core
+    from the workers while they start.
+    """
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    zygote.get(catalog.preloads())
 
 
 @pytest.fixture

@@ -146,6 +146,9 @@ class GraderPlugin:
         )
         settings.load_profile(PROFILE)
         self._local_constants = _no_local_constants()
+        # A failed check's report is built from the exception itself (`classify`); pytest's
+        # own long form of it, which parses the check module's source, costs 50 ms a failure.
+        config.option.tbstyle = "native"
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         _no_local_constants(self._local_constants)
