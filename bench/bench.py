@@ -153,22 +153,28 @@ def watch_latency(repeat: int) -> float:
     return statistics.median(samples)
 
 
-def make_class(size: int, folder: Path) -> Path:
-    """A submissions folder of `size` students, each handing in a copy of the references."""
-    submissions = folder / f"class-{size}"
+def make_class(size: int, folder: Path, distinct: bool = False) -> Path:
+    """A submissions folder of `size` students, each handing in a copy of the references.
+
+    `distinct`: each student's files end in a comment of their own, so no two files are the
+    same bytes and every file is graded (identical files are graded once per job).
+    """
+    submissions = folder / f"class-{size}{'-distinct' if distinct else ''}"
+    if submissions.is_dir():
+        return submissions
     for n in range(size):
         student = submissions / f"student{n:03d}"
         student.mkdir(parents=True)
         for file in SOLUTIONS.glob("exercise*.py"):
-            shutil.copyfile(file, student / file.name)
+            mine = f"\n# handed in by student {n:03d}\n" if distinct else ""
+            (student / file.name).write_text(file.read_text() + mine)
     return submissions
 
 
-def class_run(size: int, jobs: int, folder: Path) -> Peak:
+def class_run(size: int, jobs: int, folder: Path, distinct: bool = False) -> Peak:
     """One `grade class` of `size` reference copies on `jobs` jobs, into a fresh OUT."""
-    submissions = make_class(size, folder) if not (folder / f"class-{size}").is_dir() else None
-    submissions = submissions or folder / f"class-{size}"
-    out = folder / f"out-{size}-{jobs}"
+    submissions = make_class(size, folder, distinct)
+    out = folder / f"out-{submissions.name}-{jobs}"
     shutil.rmtree(out, ignore_errors=True)
     command = [*GRADE, "class", str(submissions), "--out", str(out), "--jobs", str(jobs), *CPU]
     return peak_of(command, every=0.2)
@@ -199,6 +205,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--class-jobs", default="1,2", help="--jobs of each class run (comma-separated)"
+    )
+    parser.add_argument(
+        "--distinct-sizes",
+        default="10",
+        help="students in classes whose files all differ, graded on the most --class-jobs",
     )
     args = parser.parse_args()
     sections = set(args.only or SECTIONS)
@@ -303,6 +314,18 @@ def main() -> None:
                         f" = {per_minute:5.1f} students/min, peak PSS {peak.pss:5.0f} MiB,"
                         f" RSS {peak.rss:5.0f} MiB" + ("  (target >= 40/min)" if jobs == 2 else "")
                     )
+            jobs = max(int(v) for v in args.class_jobs.split(","))
+            for size in (int(v) for v in args.distinct_sizes.split(",") if v):
+                peak = class_run(size, jobs, work, distinct=True)
+                per_minute = size / peak.seconds * 60
+                figures[f"class {size} distinct jobs {jobs}"] = vars(peak) | {
+                    "per_minute": per_minute
+                }
+                name = f"  ... every file distinct, {size}, --jobs {jobs}"
+                say(
+                    f"{name:<40} {peak.seconds:6.1f} s = {per_minute:5.1f} students/min,"
+                    f" peak PSS {peak.pss:5.0f} MiB, RSS {peak.rss:5.0f} MiB"
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     figures["load_after"] = os.getloadavg()[0]

@@ -13,23 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from grader import course, nofollow
+from grader.classroom.copies import relocated
 from grader.classroom.model import ClassError
 from grader.classroom.workspace import grade_workspace, learner_files
 
 INSTALL_CLUSTER = "install the cluster extra: pip install '.[cluster]'"
 _one_at_a_time = threading.Lock()
 POLL_SECONDS = 1.0
-
-
-def _relocated(value: Any, old: str, new: str) -> Any:
-    """`value` with the path `old` written as `new` in every string (a worker's copy -> origin)."""
-    if isinstance(value, str):
-        return value.replace(old, new)
-    if isinstance(value, list):
-        return [_relocated(v, old, new) for v in value]
-    if isinstance(value, dict):
-        return {k: _relocated(v, old, new) for k, v in value.items()}
-    return value
 
 
 def grade_remote(origin: str, files: dict[str, bytes], config: dict[str, Any]) -> dict:
@@ -47,7 +37,7 @@ def grade_remote(origin: str, files: dict[str, bytes], config: dict[str, Any]) -
             plain = name == Path(name).name and not name.startswith(".")
             if plain and name.endswith((".py", ".ipynb")):
                 (workspace / name).write_bytes(data)
-        return _relocated(grade_workspace(workspace, config), str(workspace), origin)
+        return relocated(grade_workspace(workspace, config), str(workspace), origin)
 
 
 def on_cluster(

@@ -1,16 +1,18 @@
 """One student's workspace: its files, their content hash, and grading it (locally or on Dask).
 
 Imported by the local jobs (`dispatch`), the Dask tasks (`cluster`) and the orchestrator
-(`grading`); it imports only `model` from this package.
+(`grading`); it imports only `model` and `copies` from this package.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
 from grader import catalog, nofollow, results
+from grader.classroom import copies
 from grader.classroom.model import ClassOptions
 from grader.sandbox.limits import Limits
 
@@ -55,16 +57,41 @@ def grade_workspace(workspace: Path, config: dict[str, Any], server: Any = None)
     """Grade every configured exercise of one workspace (one at a time); the JSON result dict.
 
     `server` is the class's fork server (a `zygote.Zygote`); None: the process's shared one.
+    An exercise file this process graded before, byte for byte and with the same helpers, is
+    given that verdict again instead (`copies`).
     """
     from grader.engine.run import RunOptions, grade
 
-    options = RunOptions(
-        workspace=Path(workspace),
-        exercises=tuple(catalog.find(i) for i in config["exercises"]),
-        limits=Limits(**config["limits"]),
-        hide=tuple(Path(p) for p in config["hide"]),
-        seed_private=bool(config.get("seed_private")),
-        server=server,
-        **{key: config[key] for key in ("device", "seed", "max_examples", "lang")},
+    started = time.monotonic()
+    workspace = Path(workspace)
+    exercises = tuple(catalog.find(i) for i in config["exercises"])
+    keys = {e.id: copies.key(workspace, e, config) for e in exercises}
+    reused = {e.id: v for e in exercises if (v := copies.recall(keys[e.id], workspace))}
+    todo = tuple(e for e in exercises if e.id not in reused)
+    data = copies.frame(config) if not todo else None
+    if data is None:
+        options = RunOptions(
+            workspace=workspace,
+            exercises=todo or exercises,
+            limits=Limits(**config["limits"]),
+            hide=tuple(Path(p) for p in config["hide"]),
+            seed_private=bool(config.get("seed_private")),
+            server=server,
+            **{key: config[key] for key in ("device", "seed", "max_examples", "lang")},
+        )
+        data = results.to_dict(grade(options))
+        for verdict in data["exercises"]:
+            copies.keep(keys.get(verdict["id"]), workspace, verdict)
+        if all(keys.values()):  # no notebook: the run's notes are the class's, not the student's
+            copies.keep_frame(config, data)
+    if not reused:
+        return data
+    graded = {verdict["id"]: verdict for verdict in data.get("exercises", [])}
+    run = results.from_dict(
+        data
+        | {
+            "exercises": [graded.get(e.id) or reused[e.id] for e in exercises],
+            "duration": round(time.monotonic() - started, 3),
+        }
     )
-    return results.to_dict(grade(options))
+    return results.to_dict(run)
