@@ -69,3 +69,52 @@ def test_a_dying_job_costs_only_its_item() -> None:
     assert done["boom"] is None
     assert {k: v["item"] for k, v in done.items() if v} == {"a": "a", "b": "b", "c": "c", "d": "d"}
     assert all(v["pid"] != os.getpid() for v in done.values() if v)
+
+
+def _whole(exercise) -> tuple:
+    """Everything a learner is shown of one exercise, timings aside."""
+    return (
+        exercise.status,
+        exercise.reason,
+        exercise.score,
+        exercise.hint,
+        [
+            (c.name, c.device, c.status, c.points, c.message, c.mistake, c.example)
+            for c in exercise.checks
+        ],
+    )
+
+
+def test_one_exercise_in_shares_gives_the_verdict_of_one_session(
+    tmp_path: Path, monkeypatch
+) -> None:
+    mistake = ROOT / "tests" / "submissions" / "exercise3" / "mistake_no_zero_grad.py"
+    (tmp_path / "exercise03_train_step.py").write_text(mistake.read_text())
+    calls: list[tuple[list, int]] = []
+
+    def spy(items: list, work, jobs_count: int, **kwargs):
+        calls.append((list(items), jobs_count))
+        return run_in_jobs(items, work, jobs_count, **kwargs)
+
+    monkeypatch.setattr(jobs, "run_in_jobs", spy)
+    chosen = (catalog.find("exercise3"),)
+    one = grade(RunOptions(workspace=tmp_path, exercises=chosen, seed=3, max_examples=5, jobs=1))
+    assert calls == []
+    two = grade(RunOptions(workspace=tmp_path, exercises=chosen, seed=3, max_examples=5, jobs=2))
+    assert calls == [(["0", "1"], 2)], "the exercise's checks were not dealt into two shares"
+    assert _whole(one.exercises[0]) == _whole(two.exercises[0])
+    assert one.exercises[0].status == "failed"
+    assert [c.name for c in two.exercises[0].checks if c.device == "cpu"] == [
+        spec.id for spec in chosen[0].checks
+    ], "every check once, in the catalog's order"
+
+
+def test_a_file_that_cannot_be_imported_is_one_verdict_in_shares(tmp_path: Path) -> None:
+    (tmp_path / "exercise03_train_step.py").write_text("import torch\nraise ValueError('oops')\n")
+    run = grade(
+        RunOptions(workspace=tmp_path, exercises=(catalog.find("exercise3"),), device="cpu", jobs=2)
+    )
+    verdict = run.exercises[0]
+    assert verdict.status == "error"
+    assert verdict.reason.startswith("import: ValueError: oops"), verdict.reason
+    assert verdict.checks == []

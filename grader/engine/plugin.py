@@ -46,6 +46,10 @@ class Session:
     cuda_available: bool
     max_examples: int
     records: dict[str, list[Record]] = field(default_factory=dict)
+    # (index, count): run only this share of the checks, whole check functions dealt round in
+    # the catalog's order; the other shares run in parallel processes (`run.check_here`).
+    shard: tuple[int, int] = (0, 1)
+    selected: set[str] = field(default_factory=set)  # the check ids this session ran
 
 
 def render_example(example: dict) -> str:
@@ -123,6 +127,12 @@ def _no_local_constants(restore: Any = None) -> Any:
     return found
 
 
+def _check_id(item: pytest.Item) -> str:
+    """The catalog id of the check an item runs (its function's name if it has no marker)."""
+    info: CheckInfo | None = getattr(getattr(item, "obj", None), "grader_check", None)
+    return info.id if info else getattr(item, "originalname", item.name)
+
+
 class GraderPlugin:
     """Registered with `pytest.main(plugins=[...])` for one grading session."""
 
@@ -171,7 +181,16 @@ class GraderPlugin:
         if "device" in metafunc.fixturenames:
             metafunc.parametrize("device", self.session.devices)
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        index, count = self.session.shard
+        if count > 1:
+            functions = list(dict.fromkeys(_check_id(item) for item in items))
+            mine = set(functions[index::count])
+            config.hook.pytest_deselected(items=[i for i in items if _check_id(i) not in mine])
+            items[:] = [item for item in items if _check_id(item) in mine]
+        self.session.selected.update(_check_id(item) for item in items)
         profile = settings.get_profile(PROFILE)
         for item in items:
             # @given captures the settings in force when a module is first imported; a check

@@ -214,8 +214,13 @@ def _import_error(exercise: Exercise, info: dict, path: Path | None = None) -> s
     return f"import: {kind}: {message}{where}"
 
 
-def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckResult]:
-    """Turn one exercise's records into scored, worded check results."""
+def score(
+    exercise: Exercise, records: list[Record], lang: str, only: set[str] | None = None
+) -> list[CheckResult]:
+    """Turn one exercise's records into scored, worded check results.
+
+    `only`: the checks a share of the exercise ran (`Session.shard`); the others are left out.
+    """
     from grader.engine.plugin import Record
 
     results = []
@@ -223,6 +228,8 @@ def score(exercise: Exercise, records: list[Record], lang: str) -> list[CheckRes
     for record in records:
         by_check.setdefault(record.check_id, []).append(record)
     for spec in exercise.checks:
+        if only is not None and spec.id not in only:
+            continue
         mine = by_check.pop(spec.id, [])
         if not mine:
             mine = [Record(spec.id, "any", "error", "internal: this check did not run")]
@@ -342,11 +349,13 @@ def grade_batch(
     cuda: bool,
     server: zygote.Zygote | None = None,
     facts_of: dict[str, source.SourceFacts] | None = None,
+    shard: tuple[int, int] = (0, 1),
 ) -> dict[str, ExerciseResult]:
     """Grade exercises that need their checks run, in this process, in one pytest session.
 
     Workers come from `server` (else the run's, else the shared one); each file is taken from
-    `facts_of` as the run read it, and read here only when it is not there.
+    `facts_of` as the run read it, and read here only when it is not there. `shard`: run only
+    that share of the checks (`Session.shard`); the verdicts then hold those checks only.
     """
     from grader.engine import resources
     from grader.reset import stub_path
@@ -415,6 +424,7 @@ def grade_batch(
             devices=devices_for(options.device),
             cuda_available=cuda,
             max_examples=options.max_examples,
+            shard=shard,
         )
         if learners:
             run_checks(session, list(learners), options.checks_dir, options.seed)
@@ -424,7 +434,8 @@ def grade_batch(
     for exercise in exercises:
         if exercise.id in verdicts:
             continue
-        checks = score(exercise, session.records.get(exercise.stem, []), options.lang)
+        only = session.selected if shard[1] > 1 else None
+        checks = score(exercise, session.records.get(exercise.stem, []), options.lang, only)
         status, reason = exercise_status(checks)
         fields = _common(exercise, options.lang) | {
             "hint": "" if status == "passed" else exercise.hint(1, options.lang),
@@ -549,6 +560,10 @@ def check_here(
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     server.start()  # on one CPU: now, once the grader's imports are done
+    shares = min(options.jobs, len(todo[0].checks)) if len(todo) == 1 else 1
+    if shares > 1:
+        # One exercise and cores to spare: its checks in parallel, each share with its own worker.
+        return {todo[0].id: _in_shares(options, todo[0], cuda, server, facts_of, shares)}
     if options.jobs == 1 or len(todo) == 1:
         # One pytest session for all (quickest), or in a small container one exercise at a time:
         # then one worker is alive, not one per exercise (each holds tens of MiB of its own).
@@ -569,3 +584,48 @@ def check_here(
             list(by_id), work, options.jobs, server=server
         ).items()
     }
+
+
+def _in_shares(
+    options: RunOptions,
+    exercise: Exercise,
+    cuda: bool,
+    server: zygote.Zygote,
+    facts_of: dict[str, source.SourceFacts],
+    count: int,
+) -> ExerciseResult:
+    """One exercise's checks dealt into `count` shares graded at once, as one verdict.
+
+    Each share is a job with a worker of its own that imports the learner's file; a verdict
+    that ends before the checks (the file cannot be imported) is the first share's.
+    """
+    from grader.engine import jobs, plugin  # noqa: F401 - pytest imported once, before the forks
+
+    def work(index: str) -> dict:
+        graded = grade_batch(options, [exercise], cuda, server, facts_of, (int(index), count))
+        return asdict(graded[exercise.id])
+
+    done = jobs.run_in_jobs([str(i) for i in range(count)], work, count, server=server)
+    parts = [done.get(str(i)) for i in range(count)]
+    if any(part is None for part in parts):
+        return _lost(exercise, options.lang)
+    shares = [exercise_from_dict(part) for part in parts if part is not None]
+    if any(not share.checks for share in shares):  # ended before any check ran
+        return next(share for share in shares if not share.checks)
+    order = {spec.id: n for n, spec in enumerate(exercise.checks)}
+    checks = sorted(
+        (check for share in shares for check in share.checks),
+        key=lambda c: (order.get(c.name, len(order)), c.device),
+    )
+    status, reason = exercise_status(checks)
+    outputs = list(dict.fromkeys(share.output for share in shares if share.output))
+    return ExerciseResult(
+        status=status,
+        reason=reason,
+        score=round(sum(c.points for c in checks), 3),
+        checks=checks,
+        output="\n".join(outputs)[:OUTPUT_KEPT],
+        duration=max(share.duration for share in shares),
+        **_common(exercise, options.lang)
+        | {"hint": "" if status == "passed" else exercise.hint(1, options.lang)},
+    )
