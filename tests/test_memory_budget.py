@@ -221,13 +221,27 @@ def test_half_a_cpu_counts_as_one(monkeypatch) -> None:
     assert resources.cpus() == len(os.sched_getaffinity(0))
 
 
-def test_a_small_container_keeps_one_worker_alive_at_a_time(monkeypatch) -> None:
-    from grader.engine import resources
+def test_a_job_keeps_one_worker_alive_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """Exercises are graded one after another, a session each: never all their workers at once."""
+    from grader import catalog
+    from grader.engine import run
 
-    for limit_mib, at_once in ((None, 16), (64_000, 16), (768, 1), (1536, 1)):
-        limit = None if limit_mib is None else limit_mib * 1024**2
-        monkeypatch.setattr(resources, "memory_limit", lambda limit=limit: limit)
-        assert resources.exercises_at_once(16) == at_once, limit_mib
+    for stem in ("exercise01_squeeze", "exercise02_to_numpy"):
+        shutil.copyfile(ROOT / "solutions" / f"{stem}.py", tmp_path / f"{stem}.py")
+    batches: list[list[str]] = []
+    real = run.grade_batch
+
+    def spy(options, exercises, *args, **kwargs):  # type: ignore[no-untyped-def]
+        batches.append([e.id for e in exercises])
+        return real(options, exercises, *args, **kwargs)
+
+    monkeypatch.setattr(run, "grade_batch", spy)
+    chosen = (catalog.find("exercise1"), catalog.find("exercise2"))
+    graded = run.grade(
+        run.RunOptions(workspace=tmp_path, exercises=chosen, device="cpu", max_examples=3)
+    )
+    assert [e.status for e in graded.exercises] == ["passed", "passed"]
+    assert batches == [["exercise1"], ["exercise2"]], batches
 
 
 def _bundle_root(tmp_path: Path) -> Path:

@@ -24,8 +24,6 @@ UNLIMITED = 1 << 62
 # bench/bench.py: a forked job and its worker), and what a single job needs at least.
 JOB_BYTES = 512 * 1024**2
 BASE_BYTES = 1024 * 1024**2
-# Below this limit a job keeps one worker alive at a time (its own memory: tens of MiB each).
-ROOMY_BYTES = 4 * 1024**3
 # The least memory limit a worker gets, whatever the container: its limit (RLIMIT_DATA) counts
 # the private data mappings it inherits from the fork server, about 770 MiB with torch and
 # 860 MiB with torchvision (virtual, mostly never touched), so below this torch cannot run.
@@ -140,16 +138,6 @@ def default_jobs() -> int:
     if limit is not None:
         jobs = min(jobs, max(1, 1 + (limit - BASE_BYTES) // JOB_BYTES))
     return max(1, jobs)
-
-
-def exercises_at_once(count: int) -> int:
-    """How many of `count` exercises one job grades in one session (their workers all alive).
-
-    All of them where memory is plentiful (one pytest session is quicker than several), one at
-    a time under a memory limit below ROOMY_BYTES, such as a 768 MB container.
-    """
-    limit = memory_limit()
-    return max(1, count if limit is None or limit >= ROOMY_BYTES else 1)
 
 
 def worker_memory(requested: int) -> int:
