@@ -118,3 +118,12 @@ def test_a_file_that_cannot_be_imported_is_one_verdict_in_shares(tmp_path: Path)
     assert verdict.status == "error"
     assert verdict.reason.startswith("import: ValueError: oops"), verdict.reason
     assert verdict.checks == []
+
+
+def test_every_check_runs_in_exactly_one_share() -> None:
+    from grader.engine.plugin import Share
+
+    ids = ["a", "b", "c", "d", "e"]
+    shares = [Share(frozenset(ids[n::2]), frozenset(ids), extras=n == 0) for n in range(2)]
+    for check_id in [*ids, "a_test_the_catalog_does_not_list"]:
+        assert sum(share.runs(check_id) for share in shares) == 1, check_id

@@ -46,10 +46,24 @@ class Session:
     cuda_available: bool
     max_examples: int
     records: dict[str, list[Record]] = field(default_factory=dict)
-    # (index, count): run only this share of the checks, whole check functions dealt round in
-    # the catalog's order; the other shares run in parallel processes (`run.check_here`).
-    shard: tuple[int, int] = (0, 1)
-    selected: set[str] = field(default_factory=set)  # the check ids this session ran
+    # Only this share of the checks (the other shares run in parallel: `run._in_shares`).
+    share: Share | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    """A share of one exercise's checks: the catalog ids it runs, whole check functions.
+
+    Every catalog id is in exactly one share; tests whose id is not in the catalog (reported as
+    such) run in the share that has `extras`, so that each runs once.
+    """
+
+    ids: frozenset[str]
+    catalog: frozenset[str]
+    extras: bool = False
+
+    def runs(self, check_id: str) -> bool:
+        return check_id in self.ids or (self.extras and check_id not in self.catalog)
 
 
 def render_example(example: dict) -> str:
@@ -184,13 +198,10 @@ class GraderPlugin:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        index, count = self.session.shard
-        if count > 1:
-            functions = list(dict.fromkeys(_check_id(item) for item in items))
-            mine = set(functions[index::count])
-            config.hook.pytest_deselected(items=[i for i in items if _check_id(i) not in mine])
-            items[:] = [item for item in items if _check_id(item) in mine]
-        self.session.selected.update(_check_id(item) for item in items)
+        share = self.session.share
+        if share is not None:
+            config.hook.pytest_deselected(items=[i for i in items if not share.runs(_check_id(i))])
+            items[:] = [item for item in items if share.runs(_check_id(item))]
         profile = settings.get_profile(PROFILE)
         for item in items:
             # @given captures the settings in force when a module is first imported; a check

@@ -34,7 +34,7 @@ from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
 
 if TYPE_CHECKING:  # torch, pytest and hypothesis load only when some exercise needs its checks
-    from grader.engine.plugin import Record, Session
+    from grader.engine.plugin import Record, Session, Share
     from grader.sandbox.proxy import Learner
 
 DEVICE_CHOICES = ("cpu", "cuda", "all")
@@ -215,11 +215,12 @@ def _import_error(exercise: Exercise, info: dict, path: Path | None = None) -> s
 
 
 def score(
-    exercise: Exercise, records: list[Record], lang: str, only: set[str] | None = None
+    exercise: Exercise, records: list[Record], lang: str, only: frozenset[str] | None = None
 ) -> list[CheckResult]:
     """Turn one exercise's records into scored, worded check results.
 
-    `only`: the checks a share of the exercise ran (`Session.shard`); the others are left out.
+    `only`: the catalog checks a share of the exercise ran (`plugin.Share`); the others are
+    left out.
     """
     from grader.engine.plugin import Record
 
@@ -349,13 +350,13 @@ def grade_batch(
     cuda: bool,
     server: zygote.Zygote | None = None,
     facts_of: dict[str, source.SourceFacts] | None = None,
-    shard: tuple[int, int] = (0, 1),
+    share: Share | None = None,
 ) -> dict[str, ExerciseResult]:
     """Grade exercises that need their checks run, in this process, in one pytest session.
 
     Workers come from `server` (else the run's, else the shared one); each file is taken from
-    `facts_of` as the run read it, and read here only when it is not there. `shard`: run only
-    that share of the checks (`Session.shard`); the verdicts then hold those checks only.
+    `facts_of` as the run read it, and read here only when it is not there. `share`: run only
+    that share of one exercise's checks; the verdict then holds those checks only.
     """
     from grader.engine import resources
     from grader.reset import stub_path
@@ -424,7 +425,7 @@ def grade_batch(
             devices=devices_for(options.device),
             cuda_available=cuda,
             max_examples=options.max_examples,
-            shard=shard,
+            share=share,
         )
         if learners:
             run_checks(session, list(learners), options.checks_dir, options.seed)
@@ -434,7 +435,7 @@ def grade_batch(
     for exercise in exercises:
         if exercise.id in verdicts:
             continue
-        only = session.selected if shard[1] > 1 else None
+        only = share.ids if share is not None else None
         checks = score(exercise, session.records.get(exercise.stem, []), options.lang, only)
         status, reason = exercise_status(checks)
         fields = _common(exercise, options.lang) | {
@@ -599,10 +600,16 @@ def _in_shares(
     Each share is a job with a worker of its own that imports the learner's file; a verdict
     that ends before the checks (the file cannot be imported) is the first share's.
     """
-    from grader.engine import jobs, plugin  # noqa: F401 - pytest imported once, before the forks
+    from grader.engine import jobs
+    from grader.engine.plugin import Share  # and pytest with it, once, before the forks
+
+    ids = [spec.id for spec in exercise.checks]
+    catalog_ids = frozenset(ids)
 
     def work(index: str) -> dict:
-        graded = grade_batch(options, [exercise], cuda, server, facts_of, (int(index), count))
+        n = int(index)
+        share = Share(frozenset(ids[n::count]), catalog_ids, extras=n == 0)
+        graded = grade_batch(options, [exercise], cuda, server, facts_of, share)
         return asdict(graded[exercise.id])
 
     done = jobs.run_in_jobs([str(i) for i in range(count)], work, count, server=server)
@@ -610,7 +617,7 @@ def _in_shares(
     if any(part is None for part in parts):
         return _lost(exercise, options.lang)
     shares = [exercise_from_dict(part) for part in parts if part is not None]
-    if any(not share.checks for share in shares):  # ended before any check ran
+    if any(not share.checks for share in shares):  # ended before any check ran (an import)
         return next(share for share in shares if not share.checks)
     order = {spec.id: n for n, spec in enumerate(exercise.checks)}
     checks = sorted(
