@@ -436,23 +436,31 @@ def grade_batch(
         if exercise.id in verdicts:
             continue
         only = share.ids if share is not None else None
-        checks = score(exercise, session.records.get(exercise.stem, []), options.lang, only)
-        status, reason = exercise_status(checks)
-        fields = _common(exercise, options.lang) | {
-            "hint": "" if status == "passed" else exercise.hint(1, options.lang),
-            # The catalog's maximum, whatever ran here (extra credit is earned on top of it).
-            "max_score": exercise.max_score,
-        }
-        verdicts[exercise.id] = ExerciseResult(
-            status=status,
-            reason=reason,
-            score=round(sum(c.points for c in checks), 3),
-            checks=checks,
-            output=learners[exercise.stem].output()[:OUTPUT_KEPT],
-            duration=round(time.monotonic() - begun[exercise.id], 3),
-            **fields,
+        verdicts[exercise.id] = _checked(
+            exercise,
+            score(exercise, session.records.get(exercise.stem, []), options.lang, only),
+            learners[exercise.stem].output(),
+            round(time.monotonic() - begun[exercise.id], 3),
+            options.lang,
         )
     return verdicts
+
+
+def _checked(
+    exercise: Exercise, checks: list[CheckResult], output: str, duration: float, lang: str
+) -> ExerciseResult:
+    """The verdict of an exercise whose checks ran: status, reason and score from `checks`."""
+    status, reason = exercise_status(checks)
+    return ExerciseResult(
+        status=status,
+        reason=reason,
+        score=round(sum(c.points for c in checks), 3),
+        checks=checks,
+        output=output[:OUTPUT_KEPT],
+        duration=duration,
+        # The catalog's maximum (in `_common`), whatever ran here: extra credit is on top of it.
+        **_common(exercise, lang) | {"hint": "" if status == "passed" else exercise.hint(1, lang)},
+    )
 
 
 def _lost(exercise: Exercise, lang: str) -> ExerciseResult:
@@ -624,15 +632,6 @@ def _in_shares(
         (check for share in shares for check in share.checks),
         key=lambda c: (order.get(c.name, len(order)), c.device),
     )
-    status, reason = exercise_status(checks)
-    outputs = list(dict.fromkeys(share.output for share in shares if share.output))
-    return ExerciseResult(
-        status=status,
-        reason=reason,
-        score=round(sum(c.points for c in checks), 3),
-        checks=checks,
-        output="\n".join(outputs)[:OUTPUT_KEPT],
-        duration=max(share.duration for share in shares),
-        **_common(exercise, options.lang)
-        | {"hint": "" if status == "passed" else exercise.hint(1, options.lang)},
-    )
+    outputs = dict.fromkeys(share.output for share in shares if share.output)
+    duration = max(share.duration for share in shares)
+    return _checked(exercise, checks, "\n".join(outputs), duration, options.lang)
