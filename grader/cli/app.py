@@ -11,11 +11,15 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from grader import catalog, course
 from grader.cli.common import EXIT_INTERNAL
+
+if TYPE_CHECKING:
+    from grader.sandbox import zygote
 
 # name -> (module, attribute): the one place where commands are assembled.
 COMMANDS = {
@@ -84,7 +88,8 @@ def cli(ctx: click.Context, lang: str | None, checks_root: Path | None) -> None:
     taught = course.Course() if checks_root is None else private_course(ctx, checks_root)
     previous = course.use(taught)  # the one configuration every command below reads
     ctx.call_on_close(lambda: course.use(previous))
-    ctx.obj = {"lang": catalog.language(lang), "course": taught}
+    # `obj` may hold what `main` started early (a fork server): kept, for the command to take.
+    ctx.ensure_object(dict).update(lang=catalog.language(lang), course=taught)
 
 
 def private_course(ctx: click.Context, root: Path) -> course.Course:
@@ -102,16 +107,22 @@ def private_course(ctx: click.Context, root: Path) -> course.Course:
     return course.Course.layered(root)
 
 
-def main() -> None:
-    """Console-script entry point."""
+def main(server: zygote.Zygote | None = None) -> None:
+    """Console-script entry point (through `grader.cli.main`, which may start `server` first).
+
+    `server`: a fork server started before this module was imported (`early.server_for`);
+    the command that grades takes it, and it is closed here whatever happened.
+    """
     try:
         try:
-            cli(prog_name="grade")
+            cli(prog_name="grade", obj={"server": server})
         except Exception:  # noqa: BLE001 - a bug of the grader: said as such, with its own status
             traceback.print_exc()
             click.echo(catalog.message("internal_error", catalog.language()), err=True)
             raise SystemExit(EXIT_INTERNAL) from None
     except SystemExit as done:
+        if server is not None:
+            server.close()  # a no-op once `check` has closed it; else killed, unused
         # Everything is written (atomically) by now: skip tearing down torch, which takes a while.
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if done.code is not None and not isinstance(done.code, int):

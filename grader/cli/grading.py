@@ -76,9 +76,13 @@ def check(
         )
     found = survey(exercises, workspace, lang)  # each file read and parsed once, here
     # One fork server for the run, with the preloads of the exercises left to check (stubs and
-    # syntax errors need neither it nor torch), started now. The checks run in a process it
-    # forks (torch imported once, in the server: none here, on one CPU nothing done twice).
-    server = zygote.Zygote(found.preloads()) if found.todo else None
+    # syntax errors need neither it nor torch): the one `main` started before parsing, else
+    # one started now. The checks run in a process it forks (torch imported once, in the
+    # server: none here, on one CPU nothing done twice).
+    early: zygote.Zygote | None = ctx.find_root().obj.get("server")
+    server = (early or zygote.Zygote(found.preloads())) if found.todo else None
+    if early is not None and server is None:
+        early.close()  # nothing to check: killed, still importing torch
     examples = options.examples(max_examples, thorough)
     html_path = html_path or (
         None if json_path == "-" else progress.state_dir(workspace) / "report.html"

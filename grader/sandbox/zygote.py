@@ -264,6 +264,8 @@ class Zygote:
         self.preload = frozenset(preload)
         self.pid = 0
         self.started = False
+        self._pending: frozenset[str] = frozenset()  # preloads to ask for before the next request
+        self._answered = False  # whether the running server has answered anything yet
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._owner = os.getpid()
@@ -310,6 +312,8 @@ class Zygote:
         self.pid = self._process.pid
         self._control = ours
         self.started = True
+        self._pending = frozenset()  # it imports all of `preload`, named on its command line
+        self._answered = False
 
     def _ask(self, request: dict, fds: list[int] | None = None) -> dict:
         if os.getpid() != self._owner:
@@ -322,15 +326,24 @@ class Zygote:
                 self.started = False  # it died (killed?): the next request starts a new one
                 self._control_close()
             self._start()
-            assert self._control is not None  # _start leaves a channel
-            try:
-                socket.send_fds(self._control, [json.dumps(request).encode()], fds or [])
-                reply = self._control.recv(_REQUEST_LIMIT)
-            except OSError as exc:
-                raise ZygoteError(f"fork server failed: {exc}") from None
+            if self._pending:
+                self._exchange({"op": "preload", "names": sorted(self._pending)}, [])
+                self._pending = frozenset()
+            reply = self._exchange(request, fds or [])
+        return json.loads(reply)
+
+    def _exchange(self, request: dict, fds: list[int]) -> bytes:
+        """Send one request and read its reply (the lock held); ZygoteError if none came."""
+        assert self._control is not None  # _start leaves a channel
+        try:
+            socket.send_fds(self._control, [json.dumps(request).encode()], fds)
+            reply = self._control.recv(_REQUEST_LIMIT)
+        except OSError as exc:
+            raise ZygoteError(f"fork server failed: {exc}") from None
         if not reply:
             raise ZygoteError("fork server closed its channel")
-        return json.loads(reply)
+        self._answered = True
+        return reply
 
     def spawn(self, config: dict) -> tuple[int, socket.socket]:
         """Fork a worker that serves `config`; its pid and our end of its channel."""
@@ -353,16 +366,17 @@ class Zygote:
         """Have the server import the modules of `preload` it lacks, before the next fork.
 
         Not started yet, the server is simply started with them; running, it is extended,
-        never replaced (jobs may be talking to it). Nothing is asked when nothing is missing.
+        never replaced (jobs may be talking to it), by a request sent just before the next one:
+        nothing waits here for a server that is still importing torch. Nothing is asked when
+        nothing is missing; failed imports count as asked (asking again cannot help).
         """
-        missing = sorted(set(preload) - self.preload)
+        missing = frozenset(preload) - self.preload
         if not missing:
             return
-        if not self.started and os.getpid() == self._owner:
-            self.preload |= frozenset(missing)
-            return
-        self._ask({"op": "preload", "names": missing})
-        self.preload |= frozenset(missing)  # failed imports too: asking again cannot help
+        with self._lock:
+            self.preload |= missing
+            if self.started or os.getpid() != self._owner:
+                self._pending |= missing
 
     def fork_trusted(self, entry: str) -> socket.socket:
         """Fork a trusted process from the server, running `entry`; our channel to it.
@@ -393,6 +407,8 @@ class Zygote:
         self._process = None
         self._owner = os.getpid()
         self.started = True
+        self._pending = frozenset()  # the handle it was forked from asked for them
+        self._answered = True
 
     def alive(self) -> bool:
         """Whether the fork server process still exists (False before it is started)."""
@@ -412,9 +428,16 @@ class Zygote:
             self._control = None
 
     def close(self) -> None:
-        """Stop the fork server (it ends when its channel closes); in a job, close the channel."""
+        """Stop the fork server (it ends when its channel closes); in a job, close the channel.
+
+        A server that has answered nothing is still importing torch, and would notice the
+        closed channel only once done: it has no workers yet, and is killed (a run that found
+        nothing to check, a command that ended early).
+        """
         self._control_close()
         if self._process is not None and os.getpid() == self._owner:
+            if not self._answered and self._process.poll() is None:
+                self._process.kill()
             self._process.wait()
         self._process = None
         self.started = False
