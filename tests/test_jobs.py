@@ -127,3 +127,42 @@ def test_every_check_runs_in_exactly_one_share() -> None:
     shares = [Share(frozenset(ids[n::2]), frozenset(ids), extras=n == 0) for n in range(2)]
     for check_id in [*ids, "a_test_the_catalog_does_not_list"]:
         assert sum(share.runs(check_id) for share in shares) == 1, check_id
+
+
+def test_a_share_whose_job_dies_leaves_no_worker_behind(tmp_path: Path, monkeypatch) -> None:
+    """Shares' workers are launched before the jobs are forked: a job that dies cannot end its
+    own, so the process that launched it does."""
+    from grader.engine import run
+    from grader.sandbox import zygote
+
+    (tmp_path / "exercise03_train_step.py").write_text(
+        (ROOT / "solutions" / "exercise03_train_step.py").read_text()
+    )
+    spawned: list[int] = []
+    real_spawn, real_batch = zygote.Zygote.spawn, run.grade_batch
+
+    def spawn(self, config: dict):
+        pid, channel = real_spawn(self, config)
+        spawned.append(pid)
+        return pid, channel
+
+    def batch(*args, **kwargs):
+        share = kwargs.get("share") or (args[5] if len(args) > 5 else None)
+        if share is not None and not share.extras:
+            os._exit(1)  # the second share's job dies before it starts its checks
+        return real_batch(*args, **kwargs)
+
+    monkeypatch.setattr(zygote.Zygote, "spawn", spawn)
+    monkeypatch.setattr(run, "grade_batch", batch)
+    options = RunOptions(
+        workspace=tmp_path, exercises=(catalog.find("exercise3"),), device="cpu", jobs=2
+    )
+    verdict = grade(options).exercises[0]
+    assert verdict.status == "error" and verdict.checks == [], verdict.reason
+    assert len(spawned) == 2, "one worker per share, launched by this process"
+    for pid in spawned:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        raise AssertionError(f"worker {pid} of a share is still running")

@@ -344,6 +344,48 @@ def _common(exercise: Exercise, lang: str) -> dict:
     }
 
 
+Launched = dict[str, tuple["Learner", source.SourceFacts]]  # exercise id -> worker, file read
+
+
+def launch_workers(
+    options: RunOptions,
+    exercises: list[Exercise],
+    cuda: bool,
+    server: zygote.Zygote,
+    facts_of: dict[str, source.SourceFacts],
+    launched: Launched,
+) -> None:
+    """A worker for each exercise, into `launched`: each starts importing the learner's file
+    at once, and `Learner.start()` waits for it (meanwhile the run imports pytest).
+
+    Each file is taken from `facts_of` as the run read it, and read here only when it is not
+    there. What was launched before a failure is in `launched`, for the caller to close.
+    """
+    from grader.engine import resources
+    from grader.reset import stub_path
+    from grader.sandbox.proxy import Learner
+
+    workspace = Path(options.workspace).resolve()
+    hide = hidden_paths(workspace, options.checks_dir, options.hide)
+    limits = resources.worker_limits(options.limits)
+    for exercise in exercises:
+        path = notebook.learner_path(workspace, exercise.file)
+        # Read once, without following links: the worker and the checks see these bytes.
+        facts = facts_of.get(exercise.id) or source.read(path, pristine=stub_path(exercise))
+        learner = Learner(
+            path,
+            exercise.stem,
+            catalog.probes_for(exercise),
+            limits,
+            cuda=cuda,
+            hide=hide,
+            content=facts.data,
+            server=server,
+        )
+        launched[exercise.id] = learner, facts
+        learner.launch()
+
+
 def grade_batch(
     options: RunOptions,
     exercises: list[Exercise],
@@ -351,46 +393,25 @@ def grade_batch(
     server: zygote.Zygote | None = None,
     facts_of: dict[str, source.SourceFacts] | None = None,
     share: Share | None = None,
+    workers: Launched | None = None,
 ) -> dict[str, ExerciseResult]:
     """Grade exercises that need their checks run, in this process, in one pytest session.
 
-    Workers come from `server` (else the run's, else the shared one); each file is taken from
-    `facts_of` as the run read it, and read here only when it is not there. `share`: run only
-    that share of one exercise's checks; the verdict then holds those checks only.
+    Workers come from `server` (else the run's, else the shared one), launched here unless
+    `workers` holds them launched already (`launch_workers`): this function then owns them.
+    `share`: run only that share of one exercise's checks; the verdict then holds those only.
     """
-    from grader.engine import resources
-    from grader.reset import stub_path
-    from grader.sandbox.proxy import BadAnswer, ImportFailed, Learner, WorkerLost
+    from grader.sandbox.proxy import BadAnswer, ImportFailed, WorkerLost
 
     server = server or options.server or zygote.get()
-    facts_of = facts_of or {}
-    workspace = Path(options.workspace).resolve()
-    hide = hidden_paths(workspace, options.checks_dir, options.hide)
-    limits = resources.worker_limits(options.limits)
     verdicts: dict[str, ExerciseResult] = {}
     learners: dict[str, Learner] = {}
     sources: dict[str, source.SourceFacts] = {}
-    begun: dict[str, float] = {}
-    launched: dict[str, tuple[Learner, source.SourceFacts]] = {}
+    launched: Launched = dict(workers or {})
     # Whatever happens below (a grader bug included), no worker outlives this function.
     try:
-        for exercise in exercises:
-            begun[exercise.id] = time.monotonic()
-            path = notebook.learner_path(workspace, exercise.file)
-            # Read once, without following links: the worker and the checks see these bytes.
-            facts = facts_of.get(exercise.id) or source.read(path, pristine=stub_path(exercise))
-            learner = Learner(
-                path,
-                exercise.stem,
-                catalog.probes_for(exercise),
-                limits,
-                cuda=cuda,
-                hide=hide,
-                content=facts.data,
-                server=server,
-            )
-            launched[exercise.id] = learner, facts
-            learner.launch()
+        if workers is None:
+            launch_workers(options, exercises, cuda, server, facts_of or {}, launched)
         # pytest and hypothesis are imported while the workers import the learners' files.
         from grader.engine.plugin import Session
 
@@ -440,7 +461,7 @@ def grade_batch(
             exercise,
             score(exercise, session.records.get(exercise.stem, []), options.lang, only),
             learners[exercise.stem].output(),
-            round(time.monotonic() - begun[exercise.id], 3),
+            round(time.monotonic() - learners[exercise.stem].started_at, 3),
             options.lang,
         )
     return verdicts
@@ -609,18 +630,35 @@ def _in_shares(
     that ends before the checks (the file cannot be imported) is the first share's.
     """
     from grader.engine import jobs
-    from grader.engine.plugin import Share  # and pytest with it, once, before the forks
 
     ids = [spec.id for spec in exercise.checks]
     catalog_ids = frozenset(ids)
+    # Each share's worker is launched here, before pytest is imported: it imports the file
+    # meanwhile. The share's job takes it over and ends it; here only a lost job's is ended.
+    workers: list[Launched] = [{} for _ in range(count)]
+    done: dict[str, dict | None] = {}
+    try:
+        for launched in workers:
+            launch_workers(options, [exercise], cuda, server, facts_of, launched)
+        from grader.engine.plugin import Share  # and pytest with it, once, before the forks
 
-    def work(index: str) -> dict:
-        n = int(index)
-        share = Share(frozenset(ids[n::count]), catalog_ids, extras=n == 0)
-        graded = grade_batch(options, [exercise], cuda, server, facts_of, share)
-        return asdict(graded[exercise.id])
+        def work(index: str) -> dict:
+            n = int(index)
+            for other in workers[:n] + workers[n + 1 :]:
+                for learner, _ in other.values():
+                    learner.release()  # another share's: only this copy of its channel closed
+            share = Share(frozenset(ids[n::count]), catalog_ids, extras=n == 0)
+            graded = grade_batch(options, [exercise], cuda, server, facts_of, share, workers[n])
+            return asdict(graded[exercise.id])
 
-    done = jobs.run_in_jobs([str(i) for i in range(count)], work, count, server=server)
+        done = jobs.run_in_jobs([str(i) for i in range(count)], work, count, server=server)
+    finally:
+        for n, launched in enumerate(workers):
+            for learner, _ in launched.values():
+                if done.get(str(n)) is None:
+                    learner.close()  # its job died (or never started): nobody else ends it
+                else:
+                    learner.release()
     parts = [done.get(str(i)) for i in range(count)]
     if any(part is None for part in parts):
         return _lost(exercise, options.lang)

@@ -393,6 +393,16 @@ class Learner:
         self._pid = self._sock = self._tmpdir = self._cgroups = self._uid = None
         self._importing = False
 
+    def release(self) -> None:
+        """Forget the worker without ending it: a forked job has taken it over and ends it.
+
+        Only this process's end of its channel is closed; its folder and groups stay.
+        """
+        if self._sock is not None:
+            self._sock.close()
+        self._pid = self._sock = self._tmpdir = self._cgroups = self._uid = None
+        self._importing = False
+
     def output(self) -> str:
         """What the learner's code printed, truncated to the output limit."""
         text = "".join(self.output_parts)
