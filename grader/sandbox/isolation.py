@@ -11,8 +11,6 @@ concretely what learner code can do.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import random
 import signal
@@ -22,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.sandbox.libc import LIBC as _libc
+
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
 _MODE: tuple[str, str] | None = None

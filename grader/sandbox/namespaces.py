@@ -20,11 +20,12 @@ SysV IPC objects die with the IPC namespace.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import struct
 from collections.abc import Callable
+
+from grader.sandbox.libc import LIBC as _libc
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -33,8 +34,6 @@ PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE = 1, 38, 4
 MS_REC, MS_PRIVATE = 0x4000, 0x40000
 INNER_UID = 1000  # the learner's uid inside a nested user namespace (non-root mode)
 SETUP_FAILED = 86  # same as worker.INTERNAL_FAILURE: the sandbox could not start
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
 class NamespaceError(OSError):

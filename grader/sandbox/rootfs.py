@@ -18,12 +18,13 @@ learner code is imported; `build` is called by the PID-namespace init (see `name
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import platform
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader.sandbox.libc import LIBC as _libc
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
@@ -40,8 +41,6 @@ ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf"
 # stay outside.
 GRADER_PARTS = ("__init__.py", "deferred_dynamo.py", "sandbox", "probes", "recipes")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
 class RootError(OSError):
