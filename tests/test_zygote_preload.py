@@ -16,16 +16,28 @@ from grader.sandbox.proxy import Learner
 SNIPPET = "import sys\nanswer = {name!r} in sys.modules"
 
 
-def _imported_in_worker(server: zygote.Zygote, name: str) -> bool:
-    """Whether a worker forked now from `server` starts with module `name` already imported."""
+def _in_worker(server: zygote.Zygote, code: str) -> object:
+    """The value of `answer` after `code` runs in a worker forked now from `server`."""
     with tempfile.TemporaryDirectory(prefix="grade-test-") as folder:
         empty = Path(folder) / "quiz_snippets.py"
         empty.write_text("", encoding="utf-8")
         learner = Learner(empty, "quiz_snippets", "grader.probes.quiz", Limits(), server=server)
         try:
-            return learner.probe("run_snippet", code=SNIPPET.format(name=name), result="answer")
+            return learner.probe("run_snippet", code=code, result="answer")
         finally:
             learner.close()
+
+
+def _imported_in_worker(server: zygote.Zygote, name: str) -> bool:
+    """Whether a worker forked now from `server` starts with module `name` already imported."""
+    return bool(_in_worker(server, SNIPPET.format(name=name)))
+
+
+def test_workers_start_with_the_servers_objects_out_of_the_collectors_sight() -> None:
+    """Frozen in the server, torch's objects are neither walked by a worker's collections nor
+    copied by them (a collection writes to every object it walks)."""
+    frozen = _in_worker(zygote.get(), "import gc\nanswer = gc.get_freeze_count()")
+    assert isinstance(frozen, int) and frozen > 50_000, frozen
 
 
 def test_running_server_imports_preloads_it_lacks_before_the_next_fork() -> None:
