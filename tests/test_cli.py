@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cli_runner
 from click.testing import CliRunner
 
 from grader import catalog
@@ -18,7 +19,7 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return cli_runner.invoke(list(args), catch_exceptions=False)
 
 
 def test_reference_passes_with_exit_0(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import cli_runner
 import pytest
 from click.testing import CliRunner
 
@@ -33,8 +34,7 @@ def private_folder(tmp_path: Path) -> Path:
 
 def test_private_catalog_and_checks_are_used(tmp_path: Path, monkeypatch) -> None:
     root = private_folder(tmp_path)
-    result = CliRunner().invoke(
-        cli,
+    result = cli_runner.invoke(
         [
             "--checks",
             str(root),
@@ -70,8 +70,7 @@ def remove_batch_dim(batch):
     return batch.squeeze(0)
 """
     (workspace / "exercise01_squeeze.py").write_text(peek)
-    result = CliRunner().invoke(
-        cli,
+    result = cli_runner.invoke(
         [
             "--checks",
             str(root),
@@ -119,8 +118,7 @@ def verbatim_copy(tmp_path: Path) -> Path:
 
 
 def grade_json(root: Path, workspace: Path, *ids: str) -> dict:
-    result = CliRunner().invoke(
-        cli,
+    result = cli_runner.invoke(
         ["--checks", str(root), "check", *ids, "--workspace", str(workspace)]
         + ["--device", "cpu", "--json", "-", "--html", str(workspace / "report.html")],
     )

@@ -122,7 +122,7 @@ def main(server: zygote.Zygote | None = None) -> None:
             raise SystemExit(EXIT_INTERNAL) from None
     except SystemExit as done:
         if server is not None:
-            server.close()  # a no-op once `check` has closed it; else killed, unused
+            server.close()  # killed if it was not used (a stub, a usage error)
         # Everything is written (atomically) by now: skip tearing down torch, which takes a while.
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if done.code is not None and not isinstance(done.code, int):

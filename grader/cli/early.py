@@ -22,9 +22,9 @@ def server_for(args: list[str]) -> zygote.Zygote | None:
     """A fork server started now when `args` look like a grading command, else None.
 
     A guess, made before parsing: the command is `check`, an exercise id or `all`, without
-    --help or --version. `check` takes the server (or closes it when nothing needs checking);
-    a server that has answered nothing is killed when closed, so a wrong guess (a usage
-    error, a file that still has its stubs) costs only what it imported meanwhile.
+    --help or --version. `check` uses it and `main` closes it: a server that has answered
+    nothing is killed then, so a wrong guess (a usage error, a file that still has its
+    stubs) costs only what it imported meanwhile.
     """
     if {"-h", "--help", "--version"} & set(args):
         return None

@@ -76,13 +76,13 @@ def check(
         )
     found = survey(exercises, workspace, lang)  # each file read and parsed once, here
     # One fork server for the run, with the preloads of the exercises left to check (stubs and
-    # syntax errors need neither it nor torch): the one `main` started before parsing, else
-    # one started now. The checks run in a process it forks (torch imported once, in the
-    # server: none here, on one CPU nothing done twice).
-    early: zygote.Zygote | None = ctx.find_root().obj.get("server")
-    server = (early or zygote.Zygote(found.preloads())) if found.todo else None
-    if early is not None and server is None:
-        early.close()  # nothing to check: killed, still importing torch
+    # syntax errors need neither it nor torch): the one handed in (`main` starts one before
+    # parsing, and closes it), else one of this command's, started now. The checks run in a
+    # process it forks (torch imported once, in the server: none here, on one CPU nothing
+    # done twice).
+    handed: zygote.Zygote | None = ctx.find_root().obj.get("server")
+    own = zygote.Zygote(found.preloads()) if found.todo and handed is None else None
+    server = (handed or own) if found.todo else None
     examples = options.examples(max_examples, thorough)
     html_path = html_path or (
         None if json_path == "-" else progress.state_dir(workspace) / "report.html"
@@ -109,8 +109,8 @@ def check(
             )
         )
     finally:
-        if server is not None:
-            server.close()  # its workers are gone: its memory is not held while reports are written
+        if own is not None:
+            own.close()  # its workers are gone: its memory is not held while reports are written
     from grader.report.writing import read_sources, write_reports
 
     add_hint_levels(run, workspace, lang)
