@@ -40,6 +40,29 @@ def test_workers_start_with_the_servers_objects_out_of_the_collectors_sight() ->
     assert isinstance(frozen, int) and frozen > 50_000, frozen
 
 
+def test_learner_code_runs_with_the_collector_running() -> None:
+    """The server imports torch with the collector paused (collector.py), never its workers."""
+    assert _in_worker(zygote.get(), "import gc\nanswer = gc.isenabled()") is True
+
+
+def test_the_collector_is_paused_inside_the_block_and_restored_after() -> None:
+    import gc
+
+    from grader import collector
+
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled(), "left as it was: paused"
+    finally:
+        gc.enable()
+
+
 def test_running_server_imports_preloads_it_lacks_before_the_next_fork() -> None:
     module = "wave"  # a standard module that neither torch nor the grader imports
     server = zygote.get()

@@ -86,7 +86,10 @@ def _answer(
     elif request["op"] == "sweep":
         control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
     elif request["op"] == "preload":
-        loaded = _preload(request["names"])
+        from grader import collector
+
+        with collector.paused():
+            loaded = _preload(request["names"])
         gc.freeze()  # as at the start (serve_main)
         control.sendall(json.dumps({"loaded": loaded}).encode())
     elif request["op"] == "trusted":
@@ -236,12 +239,13 @@ def _preload(names: object) -> list[str]:
 
 def serve_main(fd: int, preload: list[str] | None = None) -> None:
     """Entry point of the fork server process: import torch (and `preload`) once, then fork."""
-    import torch  # noqa: F401 - imported once here so that every worker starts with it
+    from grader import collector, deferred_dynamo
 
-    from grader import deferred_dynamo
+    with collector.paused():  # a third of the import's CPU time, otherwise (collector.py)
+        import torch  # noqa: F401 - imported once here so that every worker starts with it
 
-    deferred_dynamo.install()  # an optimizer's first step would import it: over a second
-    _preload(preload or [])  # e.g. torchvision.transforms
+        deferred_dynamo.install()  # an optimizer's first step would import it: over a second
+        _preload(preload or [])  # e.g. torchvision.transforms
     # Torch's hundreds of thousands of objects, moved out of the collector's sight: a worker's
     # full collections no longer walk them (they made every probe about 1 ms slower), and no
     # collection writes to their pages, which stay shared with the server instead of copied.
