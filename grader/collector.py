@@ -3,7 +3,7 @@
 Importing torch creates hundreds of thousands of objects that live as long as the process;
 each time the collector runs meanwhile it walks all of them again, to find almost nothing
 (a few thousand objects of cyclic garbage). Measured here (torch 2.14, Python 3.11): `import
-torch` takes 2.0 s of CPU with the collector running, 1.2 s with it paused, at the same peak
+torch` took 2.1 s of CPU with the collector running, 1.75 s with it paused, at the same peak
 memory. The fork server imports torch with it paused; what a worker runs (learner code) has
 it running as usual.
 """
