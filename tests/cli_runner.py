@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from click.testing import CliRunner, Result
 
 from grader import catalog
@@ -17,7 +18,7 @@ from grader.cli import cli
 from grader.sandbox import zygote
 
 
-def invoke(args: list[str], **kwargs: Any) -> Result:
-    """`grade ARGS` in this process; CliRunner's keyword arguments pass through."""
+def invoke(args: list[str], group: click.Group | None = None, **kwargs: Any) -> Result:
+    """`grade ARGS` (or `group`'s) in this process; CliRunner's keyword arguments pass through."""
     obj = {"server": zygote.get(catalog.preloads())}
-    return CliRunner().invoke(cli, args, obj=obj, **kwargs)
+    return CliRunner().invoke(group or cli, args, obj=obj, **kwargs)

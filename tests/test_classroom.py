@@ -11,6 +11,7 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import cli_runner
 import click
 import pytest
 from classroom_fixtures import EX1, EXPECTED1, INJECTED, MARKUP, ROOT, STUDENTS, build_class
@@ -25,7 +26,7 @@ from grader.classroom.report import bucket, render_class
 from grader.classroom.workspace import content_hash
 from grader.cli.classroom import class_
 from grader.engine.run import RunOptions, grade
-from grader.sandbox import isolation
+from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
 
 SEED = 7
@@ -49,6 +50,7 @@ def options(submissions: Path, out: Path, **changes: object) -> ClassOptions:
         "max_examples": 5,
         "limits": LIMITS,
         "jobs": 2,
+        "server": zygote.get(catalog.preloads()),  # the session's: no torch import per class
     } | changes
     return ClassOptions(**fields)
 
@@ -351,7 +353,7 @@ def test_cli_grades_every_exercise_and_exits_0(cli_group, tmp_path: Path) -> Non
     shutil.copyfile(ROOT / "solutions" / EX1, submissions / "ann" / EX1)
     out = tmp_path / "out"
     args = ["class", str(submissions), "--out", str(out), "--device", "cpu", "--lang", "en"]
-    result = CliRunner().invoke(cli_group, [*args, "--max-examples", "3", "--timeout", "20"])
+    result = cli_runner.invoke([*args, "--max-examples", "3", "--timeout", "20"], cli_group)
     assert result.exit_code == 0, result.output
     assert "2 students" in result.output and "gradebook.csv" in result.output
     header = read_gradebook(out)[0]
@@ -382,7 +384,7 @@ def test_cli_exits_3_when_a_student_could_not_be_graded(
     shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / "crash" / EX1)
     monkeypatch.setattr(workspace, "grade_workspace", lambda *_: os._exit(3))
     args = ["class", str(submissions), "--out", str(tmp_path / "o"), "--lang", "en"]
-    result = CliRunner().invoke(cli_group, args)
+    result = cli_runner.invoke(args, cli_group)
     assert result.exit_code == 3, result.output  # the grader's failure, not the student's
     assert "1 could not be graded" in result.output
 
@@ -396,7 +398,7 @@ def test_cli_without_dask_says_how_to_install_it(
     shutil.copyfile(ROOT / "solutions" / EX1, tmp_path / "class" / "ann" / EX1)
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
     args = ["class", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--dask", "tcp://x:1"]
-    result = CliRunner().invoke(cli_group, args)
+    result = cli_runner.invoke(args, cli_group)
     assert result.exit_code == 2, result.output
     assert "pip install '.[cluster]'" in result.output
 

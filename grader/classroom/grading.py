@@ -290,8 +290,13 @@ def _dispatch(
         return on_cluster(options.dask, todo, folders, config, both, wait=options.dask_wait)
     from grader.sandbox import zygote
 
-    server = zygote.Zygote(catalog.preloads(options.exercises))  # one warm server for the class
+    preloads = catalog.preloads(options.exercises)
+    own = None if options.server else zygote.Zygote(preloads)  # one warm server for the class
+    server = options.server or own
+    assert server is not None  # one of the two
+    server.ensure(preloads)  # asks nothing of a server that has them
     try:
         return dispatch.locally(todo, folders, config, options.jobs, finish, progress, server)
     finally:
-        server.close()
+        if own is not None:
+            own.close()

@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.catalog import Exercise
 from grader.results import RunResult
 from grader.sandbox.limits import Limits
+
+if TYPE_CHECKING:
+    from grader.sandbox import zygote
 
 
 class ClassError(Exception):
@@ -45,6 +49,9 @@ class ClassOptions:
     formats: tuple[str, ...] = ("csv",)  # gradebooks to write: csv, canvas, moodle
     plain: bool = False  # no byte-order mark in the CSV files
     anonymise: bool = False  # also write anonymised/ gradebooks with stable pseudonyms
+    # The fork server every student's workers come from, owned by the caller (who closes it);
+    # None: the class starts one of its own with the preloads its exercises need.
+    server: zygote.Zygote | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.exercises:
