@@ -16,7 +16,7 @@ import torch
 
 from grader.cli import common as cli
 from grader.results import CheckResult, ExerciseResult, RunResult
-from grader.sandbox import codec, worker
+from grader.sandbox import codec, worker, zygote
 from grader.sandbox.proxy import ImportFailed, LearnerRaised, Opaque, explain_status, lift
 from grader.sandbox.worker import INTERNAL_FAILURE
 
@@ -166,6 +166,7 @@ def test_a_class_with_a_hostile_student_grades_everyone_and_leaves_no_folder(
         max_examples=3,
         limits=Limits(call_seconds=10.0, exercise_seconds=60.0),
         jobs=1,
+        server=zygote.get(catalog.preloads()),  # the session's: no torch import per class
     )
     scratch = tmp_path / "scratch"
     scratch.mkdir()

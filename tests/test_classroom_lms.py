@@ -28,6 +28,7 @@ from grader.classroom.policy import PolicyError, grade_of, load
 from grader.classroom.report import render_class
 from grader.classroom.similarity import clusters, fingerprint
 from grader.results import ExerciseResult, RunResult
+from grader.sandbox import zygote
 
 ROOT = Path(__file__).resolve().parent.parent
 EX1 = "exercise01_squeeze.py"
@@ -334,6 +335,7 @@ def test_a_student_whose_submission_disappeared_is_listed_as_missing(tmp_path: P
         (submissions / name).mkdir(parents=True)
         shutil.copyfile(ROOT / "grader" / "stubs" / EX1, submissions / name / EX1)
     fields = {"submissions": submissions, "out": tmp_path / "out", "exercises": EXERCISES[:1]}
+    fields["server"] = zygote.get(catalog.preloads())  # the session's: no torch import per class
     grade_class(ClassOptions(**fields, device="cpu"))
     shutil.rmtree(submissions / "ben")
     again = grade_class(ClassOptions(**fields, device="cpu"))

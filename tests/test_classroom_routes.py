@@ -27,6 +27,7 @@ from grader.classroom.grading import grade_class
 from grader.classroom.model import ClassOptions
 from grader.instructor import ci_kit
 from grader.report.html import phrase
+from grader.sandbox import zygote
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +81,7 @@ def options(submissions: Path, out: Path, **changes: object) -> ClassOptions:
         "seed": SEED,
         "max_examples": EXAMPLES,
         "jobs": 2,
+        "server": zygote.get(catalog.preloads()),  # the session's: no torch import per class
     } | changes
     return ClassOptions(**fields)
 

@@ -21,7 +21,7 @@ from waiting import settled
 from grader import catalog, nofollow, progress
 from grader.engine.run import RunOptions, grade
 from grader.report.writing import read_sources, write_reports
-from grader.sandbox import isolation, namespaces, rootfs
+from grader.sandbox import isolation, namespaces, rootfs, zygote
 from grader.sandbox.limits import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,6 +272,7 @@ def test_a_student_whose_files_link_to_a_classmates_gets_no_grade_of_theirs(
             max_examples=5,
             limits=Limits(call_seconds=5, exercise_seconds=20),
             jobs=1,
+            server=zygote.get(catalog.preloads()),  # the session's: no torch import per class
         )
     )
     rows = {s.id: s for s in result.students}
