@@ -291,12 +291,10 @@ def _dispatch(
     from grader.sandbox import zygote
 
     preloads = catalog.preloads(options.exercises)
-    own = None if options.server else zygote.Zygote(preloads)  # one warm server for the class
-    server = options.server or own
-    assert server is not None  # one of the two
+    server = options.server or zygote.Zygote(preloads)  # one warm server for the class
     server.ensure(preloads)  # asks nothing of a server that has them
     try:
         return dispatch.locally(todo, folders, config, options.jobs, finish, progress, server)
     finally:
-        if own is not None:
-            own.close()
+        if server is not options.server:
+            server.close()  # the class's own; a server handed in is its owner's

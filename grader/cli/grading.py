@@ -81,8 +81,7 @@ def check(
     # process it forks (torch imported once, in the server: none here, on one CPU nothing
     # done twice).
     handed: zygote.Zygote | None = ctx.find_root().obj.get("server")
-    own = zygote.Zygote(found.preloads()) if found.todo and handed is None else None
-    server = (handed or own) if found.todo else None
+    server = (handed or zygote.Zygote(found.preloads())) if found.todo else None
     examples = options.examples(max_examples, thorough)
     html_path = html_path or (
         None if json_path == "-" else progress.state_dir(workspace) / "report.html"
@@ -109,8 +108,8 @@ def check(
             )
         )
     finally:
-        if own is not None:
-            own.close()  # its workers are gone: its memory is not held while reports are written
+        if server is not None and server is not handed:
+            server.close()  # its workers are gone: its memory is not held while reports are written
     from grader.report.writing import read_sources, write_reports
 
     add_hint_levels(run, workspace, lang)

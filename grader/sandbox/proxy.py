@@ -383,15 +383,12 @@ class Learner:
                 self.server.sweep(self._uid)
             except zygote.ZygoteError:
                 pass
-        if self._sock is not None:
-            self._sock.close()
         if self._tmpdir is not None:
             self.output_parts.append(
                 _read_output(os.path.join(self._tmpdir, ".output"), self.limits.output_bytes)
             )
             shutil.rmtree(self._tmpdir, ignore_errors=True)
-        self._pid = self._sock = self._tmpdir = self._cgroups = self._uid = None
-        self._importing = False
+        self.release()  # all of it is ended by now
 
     def release(self) -> None:
         """Forget the worker without ending it: a forked job has taken it over and ends it.

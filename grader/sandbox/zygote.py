@@ -86,12 +86,7 @@ def _answer(
     elif request["op"] == "sweep":
         control.sendall(json.dumps({"killed": _sweep(request.get("uid"))}).encode())
     elif request["op"] == "preload":
-        from grader import collector
-
-        with collector.paused():
-            loaded = _preload(request["names"])
-        gc.freeze()  # as at the start (serve_main)
-        control.sendall(json.dumps({"loaded": loaded}).encode())
+        control.sendall(json.dumps({"loaded": _preload(request["names"])}).encode())
     elif request["op"] == "trusted":
         pid = _fork_trusted(request["entry"], fds[0], channels)
         control.sendall(json.dumps({"pid": pid}).encode())
@@ -220,20 +215,26 @@ def _preload(names: object) -> list[str]:
     """Import `names` (module names from the catalog) here, once; those now imported.
 
     Runs in the server, which never runs learner code: workers forked later start with them.
+    Imported with the collector paused (collector.py), then everything the server holds is
+    frozen: torch's hundreds of thousands of objects, moved out of the collector's sight, so
+    that a worker's full collections no longer walk them (they made every probe about 1 ms
+    slower) and no collection writes to their pages, which stay shared instead of copied.
     """
     import importlib
 
-    if not isinstance(names, list):
-        return []
+    from grader import collector
+
     loaded = []
-    for name in names:
-        if not isinstance(name, str) or not _MODULE.match(name):
-            continue
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing optional module only makes workers slower
-            continue
-        loaded.append(name)
+    with collector.paused():
+        for name in names if isinstance(names, list) else []:
+            if not isinstance(name, str) or not _MODULE.match(name):
+                continue
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - a missing optional module only slows workers
+                continue
+            loaded.append(name)
+    gc.freeze()
     return loaded
 
 
@@ -245,11 +246,7 @@ def serve_main(fd: int, preload: list[str] | None = None) -> None:
         import torch  # noqa: F401 - imported once here so that every worker starts with it
 
         deferred_dynamo.install()  # an optimizer's first step would import it: over a second
-        _preload(preload or [])  # e.g. torchvision.transforms
-    # Torch's hundreds of thousands of objects, moved out of the collector's sight: a worker's
-    # full collections no longer walk them (they made every probe about 1 ms slower), and no
-    # collection writes to their pages, which stay shared with the server instead of copied.
-    gc.freeze()
+    _preload(preload or [])  # e.g. torchvision.transforms; then torch's objects frozen too
     isolation.protect_grader()
     try:
         _serve(socket.socket(fileno=fd))
