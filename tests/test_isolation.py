@@ -148,22 +148,53 @@ def test_root_and_python_stay_read_only(mode: str, tmp_path: Path) -> None:
     assert result.status == "passed"
 
 
+def _daemon_names(tag: str) -> list[str]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if Path(f"/proc/{entry}/comm").read_text().strip() == f"grd-{tag}":
+                found.append(entry)
+        except OSError:
+            continue
+    return found
+
+
 def test_detached_processes_end_with_the_worker(mode: str, tmp_path: Path) -> None:
     tag = uuid.uuid4().hex[:8]
     result = grade_attack("daemon_outlives", tmp_path / "ws", TAG=tag).exercises[0]
     assert result.status == "passed"
+    assert settled(lambda: _daemon_names(tag)) == [], "a detached process outlived the worker"
 
-    def alive() -> list[str]:
-        found = []
-        for entry in os.listdir("/proc"):
-            try:
-                if Path(f"/proc/{entry}/comm").read_text().strip() == f"grd-{tag}":
-                    found.append(entry)
-            except OSError:
-                continue
-        return found
 
-    assert settled(alive) == [], "a detached process outlived the worker"
+@pytest.mark.parametrize("groups_removed", [True, False])
+def test_the_uid_sweep_runs_only_when_the_workers_groups_could_not_be_emptied(
+    groups_removed: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups = isolation.Cgroups.create(f"grader-test-{os.getpid()}", 1024**3, 8)
+    if isolation.mode()[0] != "root" or groups is None:
+        pytest.skip("needs root isolation with cgroups (a worker's groups and a fresh uid)")
+    groups.kill_all()
+    asked: list[int | None] = []
+    sweep, kill_all = zygote.Zygote.sweep, isolation.Cgroups.kill_all
+
+    def spy_sweep(self: zygote.Zygote, uid: int | None = None) -> int:
+        asked.append(uid)
+        return sweep(self, uid)
+
+    def spy_kill_all(self: isolation.Cgroups) -> bool:
+        return kill_all(self) and groups_removed
+
+    monkeypatch.setattr(zygote.Zygote, "sweep", spy_sweep)
+    monkeypatch.setattr(isolation.Cgroups, "kill_all", spy_kill_all)
+    tag = uuid.uuid4().hex[:8]
+    result = grade_attack("daemon_outlives", tmp_path / "ws", TAG=tag).exercises[0]
+    assert result.status == "passed"
+    assert asked, "no worker was swept"
+    if groups_removed:  # empty groups held every process: no fork of the server to sweep a uid
+        assert asked == [None] * len(asked), asked
+    else:
+        assert all(uid in isolation.ISSUED_UIDS for uid in asked), asked
+    assert settled(lambda: _daemon_names(tag)) == [], "a detached process outlived the worker"
 
 
 def test_symlinked_exercise_file_is_an_error_not_a_pass(tmp_path: Path) -> None:

@@ -170,8 +170,13 @@ class Cgroups:
         except (OSError, ValueError):
             return False
 
-    def kill_all(self) -> None:
-        """End every process in the groups, then remove the groups."""
+    def kill_all(self) -> bool:
+        """End every process in the groups, then remove the groups; whether all were removed.
+
+        A group can be removed only once no process is left in it, and a worker's processes
+        cannot leave their groups (the groups' files are root's): True means every process of
+        the worker has ended.
+        """
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             remaining = self.pids()
@@ -183,15 +188,19 @@ class Cgroups:
                 except ProcessLookupError:
                     pass
             time.sleep(0.01)
+        removed = 0
         for path in self.paths:
             for _ in range(100):
                 try:
                     path.rmdir()
-                    break
                 except FileNotFoundError:
-                    break
+                    pass
                 except OSError:
                     time.sleep(0.01)
+                    continue
+                removed += 1
+                break
+        return removed == len(self.paths)
 
 
 def enter(config: dict[str, Any]) -> None:

@@ -376,11 +376,12 @@ class Learner:
                     self.server.wait(self._pid, 2.0)
                 except zygote.ZygoteError:
                     pass
-        if self._cgroups is not None:
-            self._cgroups.kill_all()
+        # Emptied and removed, the worker's groups held every process it started: the sweep of
+        # its uid (a fork of the whole fork server) would find nothing left to end.
+        emptied = self._cgroups is not None and self._cgroups.kill_all()
         if self._pid is not None:
             try:
-                self.server.sweep(self._uid)
+                self.server.sweep(None if emptied else self._uid)
             except zygote.ZygoteError:
                 pass
         if self._tmpdir is not None:
