@@ -133,3 +133,56 @@ def test_install_after_the_real_import_changes_nothing() -> None:
         """
     )
     assert out.strip() == "ok"
+
+
+VISION = """
+import json, sys, torch, torchvision
+from torchvision import transforms
+from torchvision.ops import roi_align
+torch.manual_seed(0)
+image = torch.rand(3, 40, 30)
+pipeline = transforms.Compose(
+    [transforms.Resize(24), transforms.CenterCrop(20), transforms.Normalize([0.5] * 3, [0.2] * 3)]
+)
+results = {"transformed": pipeline(image).sum().item()}
+results["dynamo_before_ops"] = type(sys.modules.get("torch._dynamo")).__name__
+results["triton_before_ops"] = "triton" in sys.modules
+boxes = torch.tensor([[0, 2.0, 2.0, 20.0, 18.0]])
+results["roi_align"] = roi_align(image[None], boxes, output_size=(4, 4)).sum().item()
+# What roi_align asks torch._dynamo.utils before choosing a kernel for CUDA inputs:
+results["compile_supported"] = sys.modules["torchvision.ops.roi_align"].is_compile_supported("cpu")
+results["dynamo_after_asking"] = type(sys.modules.get("torch._dynamo")).__name__
+print(json.dumps(results))
+"""
+
+
+@pytest.mark.slow
+def test_torchvision_imports_without_dynamo_or_triton_and_computes_the_same() -> None:
+    plain = json.loads(run(VISION))
+    deferred = json.loads(
+        run("from grader import deferred_dynamo\nassert deferred_dynamo.install()\n" + VISION)
+    )
+    # Without the stand-in, importing torchvision imports torch._dynamo and triton itself.
+    assert plain["dynamo_before_ops"] == "module" and plain["triton_before_ops"] is True
+    assert deferred["dynamo_before_ops"] == "_StandIn" and deferred["triton_before_ops"] is False
+    # Asked whether it may compile, the stand-in has the real torch._dynamo.utils answer.
+    assert deferred["dynamo_after_asking"] == "module"
+    for key in ("transformed", "roi_align", "compile_supported"):
+        assert deferred[key] == plain[key], key
+
+
+@pytest.mark.slow
+def test_any_other_name_of_dynamo_utils_loads_the_real_module() -> None:
+    out = run(
+        """
+        import sys, torch
+        from grader import deferred_dynamo
+        deferred_dynamo.install()
+        from torch._dynamo.utils import counters
+        utils = sys.modules["torch._dynamo.utils"]
+        assert type(utils).__name__ == "module" and counters is utils.counters
+        assert type(sys.modules["torch._dynamo"]).__name__ == "module"
+        print("ok")
+        """
+    )
+    assert out.strip() == "ok"
