@@ -603,6 +603,9 @@ def check_here(
             verdicts |= grade_batch(options, [exercise], cuda, server, facts_of)
         return verdicts
     by_id = {e.id: e for e in todo}
+    # Imported before the jobs are forked, pytest and hypothesis are shared by them
+    # (copy-on-write) instead of imported and held by each.
+    import grader.engine.plugin  # noqa: F401
 
     def work(exercise_id: str) -> dict:
         graded = grade_batch(options, [by_id[exercise_id]], cuda, server, facts_of)
