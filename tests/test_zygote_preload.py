@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from grader import catalog
 from grader.sandbox import zygote
 from grader.sandbox.limits import Limits
 from grader.sandbox.proxy import Learner
@@ -113,3 +116,25 @@ def test_a_forked_copy_of_a_handle_refuses_to_talk_over_its_parents_channel() ->
     assert os.read(reader, 16) == b"refused"
     os.close(reader)
     assert server.sweep() == 0, "the parent's channel is intact"
+
+
+META_LSTM = """
+import sys, torch
+before = "sympy" in sys.modules
+torch.nn.LSTM(4, 3, device="meta")(torch.empty(5, 2, 4, device="meta"))
+answer = [before, "sympy" in sys.modules]
+"""
+
+
+@pytest.mark.slow
+def test_exercise12s_meta_lstm_needs_sympy_and_its_workers_start_with_it() -> None:
+    exercise = catalog.find("exercise12")
+    server = zygote.get(catalog.preloads([exercise]))
+    assert _in_worker(server, META_LSTM) == [True, True], "the worker imported sympy itself"
+    # Why it is preloaded: without it, the worker's meta LSTM imports sympy (0.5 s, 34 MiB).
+    # If a torch release stops doing so, this fails: drop exercise12's preload then.
+    code = "from grader import deferred_dynamo\ndeferred_dynamo.install()\n" + META_LSTM
+    done = subprocess.run(
+        [sys.executable, "-c", code + "print(answer)"], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "[False, True]", done.stderr
