@@ -159,6 +159,27 @@ def _daemon_names(tag: str) -> list[str]:
     return found
 
 
+def test_a_process_that_tries_to_leave_its_groups_ends_with_the_worker(
+    mode: str, tmp_path: Path
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    result = grade_attack("leave_cgroup", tmp_path / "ws", TAG=tag).exercises[0]
+    assert result.status == "passed"
+    assert "MOVED-INTO-GROUPS: 0" in result.output, result.output
+    assert settled(lambda: _daemon_names(tag)) == [], "a process outlived the worker"
+
+
+def test_every_mount_but_the_scratch_space_is_read_only(mode: str, tmp_path: Path) -> None:
+    result = grade_attack("list_writable_mounts", tmp_path / "ws").exercises[0]
+    assert result.status == "passed", result
+    writable = {
+        line.split()[1] for line in result.output.splitlines() if line.startswith("WRITABLE-MOUNT:")
+    }
+    # Only the private tmpfs mounts (/tmp, /var/tmp, /dev/shm, /run/lock) and /proc, which
+    # belongs to the worker's own PID namespace; nothing of the host, /sys's submounts included.
+    assert writable <= {path for path, _ in rootfs.SCRATCH} | {"/proc"}, writable
+
+
 def test_detached_processes_end_with_the_worker(mode: str, tmp_path: Path) -> None:
     tag = uuid.uuid4().hex[:8]
     result = grade_attack("daemon_outlives", tmp_path / "ws", TAG=tag).exercises[0]

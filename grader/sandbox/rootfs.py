@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,14 +128,41 @@ def _make_target(path: str, like: str) -> None:
                 pass
 
 
+def _mount_points(target: str) -> list[str]:
+    """The mount points at or below `target` in this mount namespace, parents first."""
+    below = target.rstrip("/") + "/"
+    found = set()
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as handle:
+        for line in handle:
+            fields = line.split()
+            # Spaces, tabs, newlines and backslashes in a path are written as octal escapes.
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+            if point == target or point.startswith(below):
+                found.add(point)
+    return sorted(found, key=lambda p: (p.count("/"), p))
+
+
 def _bind_readonly(source: str, target: str) -> None:
+    """Bind `source` at `target` read-only, with every mount below it read-only too.
+
+    A recursive bind brings the host's mounts below `source` along (for /sys: the cgroup
+    hierarchies, debugfs, bpf), each as writable as on the host; a remount changes one mount
+    only, so each is remounted, or detached where the kernel refuses.
+    """
     _make_target(target, source)
     _mount(source, target, None, MS_BIND | MS_REC)
-    kept = os.statvfs(target).f_flag & _KEPT_ON_REMOUNT
-    flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | kept
-    if not source.startswith("/dev/"):
-        flags |= MS_NODEV
-    _mount(None, target, None, flags)
+    nodev = 0 if source.startswith("/dev/") else MS_NODEV
+    for point in _mount_points(target):
+        try:
+            kept = os.statvfs(point).f_flag & _KEPT_ON_REMOUNT
+        except OSError:
+            continue  # a path nobody here can reach (e.g. under /sys/kernel/debug, mode 700)
+        try:
+            _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | nodev | kept)
+        except RootError:
+            if point == target:
+                raise
+            _check(_libc.umount2(point.encode(), MNT_DETACH), f"umount {point}")
 
 
 def _grader_parts(root: str) -> None:
@@ -146,6 +174,9 @@ def _grader_parts(root: str) -> None:
         source = PACKAGE_DIR / name
         if source.exists():
             _bind_readonly(str(source), f"{target}/{name}")
+    # Its mount points made, the folder holding them is read-only too: no file of the worker's
+    # can sit among the grader's.
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _scratch(root: str, path: str, size: str) -> None:
