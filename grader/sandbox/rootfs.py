@@ -152,7 +152,10 @@ def _bind_readonly(source: str, target: str) -> None:
     _make_target(target, source)
     _mount(source, target, None, MS_BIND | MS_REC)
     nodev = 0 if source.startswith("/dev/") else MS_NODEV
+    detached: list[str] = []
     for point in _mount_points(target):
+        if any(point.startswith(gone + "/") for gone in detached):
+            continue  # went with the mount above it
         try:
             kept = os.statvfs(point).f_flag & _KEPT_ON_REMOUNT
         except OSError:
@@ -163,6 +166,7 @@ def _bind_readonly(source: str, target: str) -> None:
             if point == target:
                 raise
             _check(_libc.umount2(point.encode(), MNT_DETACH), f"umount {point}")
+            detached.append(point)
 
 
 def _grader_parts(root: str) -> None:
