@@ -111,7 +111,7 @@ def install() -> bool:
         stand_in.disable = disable  # type: ignore[attr-defined]
         sys.modules[NAME] = stand_in
         torch._dynamo = stand_in
-        utils = _UtilsStandIn(UTILS, is_compile_supported.__doc__)
+        utils = _UtilsStandIn(UTILS, _UtilsStandIn.__doc__)
         utils.__file__ = str(Path(stand_in.__file__).with_name("utils.py"))
         utils.is_compile_supported = is_compile_supported  # type: ignore[attr-defined]
         sys.modules[UTILS] = utils

@@ -188,19 +188,20 @@ class Cgroups:
                 except ProcessLookupError:
                     pass
             time.sleep(0.01)
-        removed = 0
-        for path in self.paths:
-            for _ in range(100):
-                try:
-                    path.rmdir()
-                except FileNotFoundError:
-                    pass
-                except OSError:
-                    time.sleep(0.01)
-                    continue
-                removed += 1
-                break
-        return removed == len(self.paths)
+        return all([_remove_group(path) for path in self.paths])  # a list: each one is tried
+
+
+def _remove_group(path: Path) -> bool:
+    """Remove an emptied group, retrying for a second while its last processes are reaped."""
+    for _ in range(100):
+        try:
+            path.rmdir()
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            time.sleep(0.01)
+    return False
 
 
 def enter(config: dict[str, Any]) -> None:
