@@ -23,6 +23,7 @@ from grader.cli.options import DEFAULT_EXAMPLES, THOROUGH_EXAMPLES
 from grader.engine.jobs import run_in_jobs
 from grader.engine.run import RunOptions, grade
 from grader.instructor import verify
+from grader.sandbox import zygote
 
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 
@@ -39,9 +40,23 @@ def expectation(path: Path) -> tuple[str, dict[str, str]]:
     return found
 
 
+def shared_server() -> zygote.Zygote:
+    """The session's fork server: the grading jobs share it (each would start its own, and
+    import torch again, seconds of CPU for every job of every folder)."""
+    return zygote.get(catalog.preloads())
+
+
 def verdict(workspace: Path, exercise: Exercise, **options: object) -> Verdict:
     """Grade `exercise` in `workspace` on the CPU; what the assertions need, as plain data."""
-    run = grade(RunOptions(workspace=workspace, exercises=(exercise,), device="cpu", **options))
+    run = grade(
+        RunOptions(
+            workspace=workspace,
+            exercises=(exercise,),
+            device="cpu",
+            server=shared_server(),
+            **options,
+        )
+    )
     result = run.exercises[0]
     return {
         "status": result.status,
@@ -86,7 +101,9 @@ def folder_verdicts(
                 workspace = in_workspace(root, exercise, files[name])
                 return verdict(workspace, exercise, seed=0, limits=limits)
 
-            graded[exercise.id] = run_in_jobs(list(files), work, grading_jobs)
+            graded[exercise.id] = run_in_jobs(
+                list(files), work, grading_jobs, server=shared_server()
+            )
         return graded[exercise.id]
 
     return verdicts
@@ -151,7 +168,7 @@ def profile_verdicts(
     items = [f"{n}:{key}" for key in paths for n in (DEFAULT_EXAMPLES, THOROUGH_EXAMPLES)]
     # The thorough gradings are the longest: handed out first, they do not end up last.
     items.sort(key=lambda item: not item.startswith(f"{THOROUGH_EXAMPLES}:"))
-    return run_in_jobs(items, work, grading_jobs)
+    return run_in_jobs(items, work, grading_jobs, server=shared_server())
 
 
 def failed_checks(result: Verdict | None) -> set[str]:

@@ -147,10 +147,18 @@ def _verdict(done: dict | None) -> tuple[str, str]:
 
 
 def _grade_all(
-    items: list[str], work: Callable[[str], dict], jobs: int, progress: Callable | None
+    items: list[str],
+    work: Callable[[str], dict],
+    jobs: int,
+    progress: Callable | None,
+    preloads: tuple[str, ...],
 ) -> dict[str, dict | None]:
-    """`work` over `items` in forked jobs, telling `progress(done, total)` as they finish."""
+    """`work` over `items` in forked jobs, telling `progress(done, total)` as they finish.
+
+    The jobs share the process's fork server (with `preloads`) instead of starting one each.
+    """
     from grader.engine.jobs import run_in_jobs
+    from grader.sandbox import zygote
 
     finished = 0
 
@@ -161,7 +169,7 @@ def _grade_all(
             progress(finished, len(items))
 
     if jobs > 1 and len(items) > 1:
-        return run_in_jobs(items, work, jobs, on_done)
+        return run_in_jobs(items, work, jobs, on_done, server=zygote.get(preloads))
     done: dict[str, dict | None] = {}
     for item in items:
         done[item] = work(item)
@@ -202,7 +210,7 @@ def run(
             workspace, mutant = places[item]
             return _grade(workspace, by_id[mutant.exercise], max_examples)
 
-        done = _grade_all(list(places), work, jobs, progress)
+        done = _grade_all(list(places), work, jobs, progress, catalog.preloads(exercises))
     for mutant in chosen:
         verdict, detail = _verdict(done.get(mutant.id))
         if mutant.id in equivalents:

@@ -249,12 +249,19 @@ def expectation(path: Path) -> tuple[str, dict[str, str]] | None:
 Work = Callable[[str], dict]
 
 
-def _run_all(items: list[str], work: Work, jobs: int) -> dict[str, dict | None]:
-    """`work` over `items`, in forked jobs when there is more than one of each."""
+def _run_all(
+    items: list[str], work: Work, jobs: int, preloads: tuple[str, ...]
+) -> dict[str, dict | None]:
+    """`work` over `items`, in forked jobs when there is more than one of each.
+
+    The jobs share the process's fork server (with `preloads`): a job that started its own
+    would import torch again, seconds of CPU each.
+    """
     if jobs > 1 and len(items) > 1:
         from grader.engine.jobs import run_in_jobs
+        from grader.sandbox import zygote
 
-        return run_in_jobs(items, work, jobs)
+        return run_in_jobs(items, work, jobs, server=zygote.get(preloads))
     return {item: work(item) for item in items}
 
 
@@ -374,7 +381,7 @@ def verify(
     report.shortfalls.extend(_stubs(exercises, folders, report))
     with tempfile.TemporaryDirectory(prefix="grade-verify-") as scratch:
         items, work = _grading_work(exercises, folders, Path(scratch), max_examples, report)
-        done = _run_all(list(items), work, jobs)
+        done = _run_all(list(items), work, jobs, catalog.preloads(exercises))
         for item, (exercise, expected) in items.items():
             if expected is None:
                 for message in _reference_verdict(exercise, done.get(item)):
