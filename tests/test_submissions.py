@@ -99,7 +99,9 @@ def folder_verdicts(
             def work(name: str) -> Verdict:
                 limits = verify.corpus_limits(expectation(files[name])[1])
                 workspace = in_workspace(root, exercise, files[name])
-                return verdict(workspace, exercise, seed=0, limits=limits)
+                return verdict(
+                    workspace, exercise, seed=0, limits=limits, max_examples=DEFAULT_EXAMPLES
+                )
 
             graded[exercise.id] = run_in_jobs(
                 list(files), work, grading_jobs, server=shared_server()
@@ -152,23 +154,27 @@ def first_mistakes() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def profile_verdicts(
-    tmp_path_factory: pytest.TempPathFactory, grading_jobs: int
+    tmp_path_factory: pytest.TempPathFactory, grading_jobs: int, folder_verdicts
 ) -> dict[str, Verdict | None]:
-    """Each first mistake graded under the default and the thorough budget, all in parallel."""
+    """Each first mistake under the default budget (the corpus's own verdict: the same seed and
+    budget) and under the thorough one (graded here, in parallel)."""
     root = tmp_path_factory.mktemp("profiles")
     paths = {f"{p.parent.name}/{p.name}": p for p in first_mistakes()}
 
-    def work(item: str) -> Verdict:
-        examples, key = item.split(":", 1)
+    def work(key: str) -> Verdict:
         path = paths[key]
         exercise = catalog.find(path.parent.name)
-        workspace = in_workspace(root / examples / path.parent.name, exercise, path)
-        return verdict(workspace, exercise, max_examples=int(examples))
+        workspace = in_workspace(root / path.parent.name, exercise, path)
+        return verdict(workspace, exercise, seed=0, max_examples=THOROUGH_EXAMPLES)
 
-    items = [f"{n}:{key}" for key in paths for n in (DEFAULT_EXAMPLES, THOROUGH_EXAMPLES)]
-    # The thorough gradings are the longest: handed out first, they do not end up last.
-    items.sort(key=lambda item: not item.startswith(f"{THOROUGH_EXAMPLES}:"))
-    return run_in_jobs(items, work, grading_jobs, server=shared_server())
+    thorough = run_in_jobs(list(paths), work, grading_jobs, server=shared_server())
+    found: dict[str, Verdict | None] = {}
+    for key, path in paths.items():
+        found[f"{DEFAULT_EXAMPLES}:{key}"] = folder_verdicts(catalog.find(path.parent.name))[
+            path.name
+        ]
+        found[f"{THOROUGH_EXAMPLES}:{key}"] = thorough[key]
+    return found
 
 
 def failed_checks(result: Verdict | None) -> set[str]:
