@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from grader import catalog
 from grader.engine import jobs
 from grader.engine.jobs import run_in_jobs
 from grader.engine.run import RunOptions, grade
+from grader.instructor import mutation, verify
+from grader.sandbox import zygote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,3 +170,25 @@ def test_a_share_whose_job_dies_leaves_no_worker_behind(tmp_path: Path, monkeypa
         except ProcessLookupError:
             continue
         raise AssertionError(f"worker {pid} of a share is still running")
+
+
+@pytest.mark.parametrize(
+    "grade_all",
+    [
+        lambda work, preloads: verify._run_all(["a", "b"], work, 2, preloads),
+        lambda work, preloads: mutation._grade_all(["a", "b"], work, 2, None, preloads),
+    ],
+    ids=["verify", "mutants"],
+)
+def test_instructor_jobs_share_the_process_fork_server(grade_all, monkeypatch) -> None:
+    """Each job would otherwise start a fork server of its own and import torch again."""
+    handed = []
+
+    def spy(items, work, count, on_done=None, server=None):  # type: ignore[no-untyped-def]
+        handed.append(server)
+        return dict.fromkeys(items)
+
+    monkeypatch.setattr(jobs, "run_in_jobs", spy)
+    grade_all(lambda item: {}, ("sympy",))
+    assert handed == [zygote.get()]
+    assert "sympy" in handed[0].preload

@@ -208,20 +208,3 @@ def test_sampled_mutants_are_killed_or_listed_equivalent(capsys):
     with capsys.disabled():
         print(f"\nmutation score (sample of {CI_SAMPLE}): {report.score_line()}")
     assert report.ok, "\n".join(report.lines())
-
-
-def test_the_grading_jobs_share_the_process_fork_server(monkeypatch):
-    """Each job would otherwise start a fork server of its own and import torch again."""
-    from grader.engine import jobs
-    from grader.sandbox import zygote
-
-    handed = []
-
-    def spy(items, work, count, on_done=None, server=None):
-        handed.append(server)
-        return dict.fromkeys(items)
-
-    monkeypatch.setattr(jobs, "run_in_jobs", spy)
-    mutation._grade_all(["a", "b"], lambda item: {}, 2, None, ("sympy",))
-    assert handed == [zygote.get()]
-    assert "sympy" in handed[0].preload

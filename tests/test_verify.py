@@ -199,21 +199,3 @@ def test_checks_skipped_everywhere_are_noted_not_passed() -> None:
         "exercise1: check two_gpus was skipped on every device (skipped: needs 2 GPUs): "
         "not verified on this machine"
     ]
-
-
-def test_the_grading_jobs_share_the_process_fork_server(monkeypatch) -> None:
-    """Each job would otherwise start a fork server of its own and import torch again."""
-    from grader.engine import jobs
-    from grader.instructor import verify
-    from grader.sandbox import zygote
-
-    handed = []
-
-    def spy(items, work, count, on_done=None, server=None):  # type: ignore[no-untyped-def]
-        handed.append(server)
-        return dict.fromkeys(items)
-
-    monkeypatch.setattr(jobs, "run_in_jobs", spy)
-    verify._run_all(["a", "b"], lambda item: {}, 2, ("torchvision.transforms",))
-    assert handed == [zygote.get()]
-    assert "torchvision.transforms" in handed[0].preload
