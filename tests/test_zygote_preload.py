@@ -66,6 +66,22 @@ def test_the_collector_is_paused_inside_the_block_and_restored_after() -> None:
         gc.enable()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/smaps_rollup")
+def test_the_server_holds_few_pages_of_the_libraries_its_import_read_once() -> None:
+    """Importing torch reads about 210 MiB of libtorch's and the CUDA libraries' files once; the
+    server gives those pages back (sandbox/pages.py) and still forks working workers."""
+    server = zygote.get()
+    assert _imported_in_worker(server, "torch") is True  # started, and forks as before
+    fields = {}
+    with open(f"/proc/{server.pid}/smaps_rollup", encoding="utf-8") as rollup:
+        for line in rollup:
+            name, _, value = line.partition(":")
+            if value.strip().endswith("kB"):
+                fields[name] = int(value.split()[0]) // 1024
+    file_pages = fields["Rss"] - fields["Anonymous"]
+    assert file_pages < 100, f"{file_pages} MiB of file pages resident in the server: {fields}"
+
+
 def test_running_server_imports_preloads_it_lacks_before_the_next_fork() -> None:
     module = "wave"  # a standard module that neither torch nor the grader imports
     server = zygote.get()
