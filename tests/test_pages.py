@@ -100,3 +100,17 @@ def test_release_keeps_pages_the_process_wrote_before_making_them_read_only(
     """A private mapping's written pages are the process's own copies (relocated data, made
     read-only afterwards): dropping one would put the file's bytes back in its place."""
     assert _run(KEEPS, *_file(tmp_path)) == {"kept": True, "untouched": True}
+
+
+def test_release_gives_nothing_back_while_another_thread_runs(tmp_path: Path) -> None:
+    """Another thread could unmap a range and map fresh memory there between the scan and the
+    madvise: with a second thread alive, nothing is dropped."""
+    threaded = DROPS.replace(
+        "before = resident()",
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()\n"
+        "before = resident()",
+    )
+    report = _run(threaded, *_file(tmp_path))
+    assert report["before"] == PAGES and report["after"] == PAGES, report
+    assert report["dropped"] == 0, report

@@ -21,6 +21,7 @@ import ctypes
 import os
 import re
 import sys
+import threading
 
 from grader.sandbox.libc import LIBC
 
@@ -59,10 +60,13 @@ def _candidates(maps: str) -> list[tuple[int, int]]:
 def release() -> int:
     """Drop this process's clean pages of read-only file mappings; the resident bytes dropped.
 
-    Call it in a single-threaded process (the fork server, after its imports): a mapping must not
-    change between reading pagemap and the madvise that follows.
+    Only a process running no other Python thread gives anything back (the fork server, after
+    its imports): a mapping must not change between reading pagemap and the madvise that
+    follows, and another thread could unmap a range and map fresh memory there meanwhile. The
+    native threads a library starts as it loads (OpenBLAS's pool, parked until a BLAS call
+    hands it work, which the server never makes) map nothing.
     """
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return 0
     page = os.sysconf("SC_PAGE_SIZE")
     dropped = 0
