@@ -114,3 +114,38 @@ def test_release_gives_nothing_back_while_another_thread_runs(tmp_path: Path) ->
     report = _run(threaded, *_file(tmp_path))
     assert report["before"] == PAGES and report["after"] == PAGES, report
     assert report["dropped"] == 0, report
+
+
+# A process that gave its pages back, and a process forked from it afterwards.
+ONCE = r"""
+import json, mmap, os, sys
+from grader.sandbox import pages
+path, size = sys.argv[1], int(sys.argv[2])
+with open(path, "rb") as handle:
+    view = mmap.mmap(handle.fileno(), size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+def touch():
+    return sum(view[i] for i in range(0, size, mmap.PAGESIZE))
+touch()
+first = pages.release_once()
+touch()
+again = pages.release_once()
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    touch()
+    os.write(write, str(pages.release_once()).encode())
+    os._exit(0)
+os.waitpid(pid, 0)
+child = int(os.read(read, 100))
+print(json.dumps({"first": first, "again": again, "child": child}))
+"""
+
+
+def test_release_once_gives_back_in_the_process_that_imported_and_not_in_its_forks(
+    tmp_path: Path,
+) -> None:
+    """A grader that imported torch itself (a class) gives its pages back once; the jobs it forks
+    afterwards, like the checking processes forked from the fork server, do not scan again."""
+    report = _run(ONCE, *_file(tmp_path))
+    assert report["first"] >= PAGES * 4096, report
+    assert report["again"] == 0 and report["child"] == 0, report

@@ -15,7 +15,7 @@ import socket
 from collections.abc import Callable
 from typing import cast
 
-from grader.sandbox import codec, isolation, zygote
+from grader.sandbox import codec, isolation, pages, zygote
 
 Work = Callable[[str], dict]
 
@@ -90,11 +90,14 @@ def run_in_jobs(
 
     # Imported once here, torch is shared by every forked job (copy-on-write) instead of imported
     # and held by each; frozen, the objects so far are never written by the jobs' collections.
+    # Where this process imported it itself (a class), the pages of its libraries that the
+    # import read once go back (sandbox/pages.py), as the fork server's do.
     import gc
 
     import torch  # noqa: F401
 
     gc.freeze()
+    pages.release_once()
     for _ in range(min(jobs, len(queue))):
         launch()
     while selector.get_map():

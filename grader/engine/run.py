@@ -30,7 +30,7 @@ from grader.results import (
     exercise_status,
     split_points,
 )
-from grader.sandbox import isolation, zygote
+from grader.sandbox import isolation, pages, zygote
 from grader.sandbox.limits import Limits
 
 if TYPE_CHECKING:  # torch, pytest and hypothesis load only when some exercise needs its checks
@@ -589,6 +589,9 @@ def check_here(
         # The checks need them too: import them while the fork server is still starting.
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    # Where this process imported torch itself (a class, `grade watch`), the pages of its
+    # libraries that the import read once go back, as the fork server's do (sandbox/pages.py).
+    pages.release_once()
     server.start()  # on one CPU: now, once the grader's imports are done
     shares = min(options.jobs, len(todo[0].checks)) if len(todo) == 1 else 1
     if shares > 1:

@@ -57,6 +57,19 @@ def _candidates(maps: str) -> list[tuple[int, int]]:
     return found
 
 
+_released_by: int | None = None  # the process that called release_once(), inherited by forks
+
+
+def release_once() -> int:
+    """`release()` in a process that imported torch itself, once; 0 where it was done already.
+
+    A process forked from one that gave its pages back (a checking process or a job, from the
+    fork server or a grader) inherits that: the file pages it holds are those it read since,
+    and it would only read them again.
+    """
+    return 0 if _released_by is not None else release()
+
+
 def release() -> int:
     """Drop this process's clean pages of read-only file mappings; the resident bytes dropped.
 
@@ -66,8 +79,10 @@ def release() -> int:
     native threads a library starts as it loads (OpenBLAS's pool, parked until a BLAS call
     hands it work, which the server never makes) map nothing.
     """
+    global _released_by
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return 0
+    _released_by = os.getpid()
     page = os.sysconf("SC_PAGE_SIZE")
     dropped = 0
     try:
