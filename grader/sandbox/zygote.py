@@ -40,6 +40,7 @@ class ZygoteError(Exception):
 _active: set[int] = set()
 _finished: dict[int, int] = {}
 _trusted_pids: set[int] = set()  # trusted processes (the checking process): never swept
+_release_pending = False  # imports done since pages were last given back (pages.py)
 
 
 def _serve(primary: socket.socket) -> None:
@@ -62,6 +63,8 @@ def _serve(primary: socket.socket) -> None:
                 control.close()
                 continue
             _answer(control, json.loads(data), fds, channels)
+            if _release_pending:
+                _give_back()
 
 
 def _answer(
@@ -219,8 +222,9 @@ def _preload(names: object) -> list[str]:
     frozen: torch's hundreds of thousands of objects, moved out of the collector's sight, so
     that a worker's full collections no longer walk them (they made every probe about 1 ms
     slower) and no collection writes to their pages, which stay shared instead of copied.
-    Then the pages of code and read-only data the imports read once are given back (pages.py):
-    about 210 MiB of libtorch's and the CUDA libraries', which nothing here reads again.
+    Then the pages of code and read-only data the imports read once are given back (pages.py,
+    once the request at hand is answered): about 210 MiB of libtorch's and the CUDA libraries',
+    which nothing here reads again.
     """
     import importlib
 
@@ -237,8 +241,20 @@ def _preload(names: object) -> list[str]:
                 continue
             loaded.append(name)
     gc.freeze()
-    pages.release()
+    global _release_pending
+    _release_pending = True
     return loaded
+
+
+def _give_back() -> None:
+    """Give back the pages the imports read once (pages.py), after answering a request.
+
+    The first request is the run's first fork (its checking process, or a worker): done after
+    it, the 30 ms this takes overlap with that child's start where there is a second CPU.
+    """
+    global _release_pending
+    _release_pending = False
+    pages.release()
 
 
 def serve_main(fd: int, preload: list[str] | None = None) -> None:
