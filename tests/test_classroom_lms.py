@@ -347,9 +347,17 @@ def test_a_student_whose_submission_disappeared_is_listed_as_missing(tmp_path: P
 
 
 @pytest.mark.slow
-def test_killing_dask_workers_never_regrades_a_written_student(tmp_path: Path) -> None:
+def test_killing_dask_workers_never_regrades_a_written_student(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
     import signal
+
+    # A worker killed mid-grading cannot remove its scratch folders (its copy of the student's
+    # files, its sandbox's): the cluster's processes keep them in this test's folder, not /tmp.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
 
     from grader.classroom.cluster import on_cluster
     from grader.classroom.workspace import grade_config
