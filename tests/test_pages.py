@@ -149,3 +149,14 @@ def test_release_once_gives_back_in_the_process_that_imported_and_not_in_its_for
     report = _run(ONCE, *_file(tmp_path))
     assert report["first"] >= PAGES * 4096, report
     assert report["again"] == 0 and report["child"] == 0, report
+
+
+def test_a_process_forked_before_a_noted_release_does_not_scan(tmp_path: Path) -> None:
+    """The fork server gives its pages back after answering its first request (a fork of its
+    checking process): that child must not scan on its own meanwhile."""
+    noted = ONCE.replace(
+        "touch()\nfirst = pages.release_once()",
+        "touch()\npages.will_release()\nfirst = pages.release_once()",
+    )
+    report = _run(noted, *_file(tmp_path))
+    assert report == {"first": 0, "again": 0, "child": 0}, report

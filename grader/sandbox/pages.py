@@ -60,6 +60,13 @@ def _candidates(maps: str) -> list[tuple[int, int]]:
 _released_by: int | None = None  # the process that called release_once(), inherited by forks
 
 
+def will_release() -> None:
+    """Note that this process gives its pages back itself, when it chooses (the fork server,
+    after answering a request): a process it forks meanwhile does not scan on its own."""
+    global _released_by
+    _released_by = os.getpid()
+
+
 def release_once() -> int:
     """`release()` in a process that imported torch itself, once; 0 where it was done already.
 

@@ -243,6 +243,7 @@ def _preload(names: object) -> list[str]:
     gc.freeze()
     global _release_pending
     _release_pending = True
+    pages.will_release()  # a checking process forked before then does not scan on its own
     return loaded
 
 
