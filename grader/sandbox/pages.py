@@ -57,14 +57,14 @@ def _candidates(maps: str) -> list[tuple[int, int]]:
     return found
 
 
-_released_by: int | None = None  # the process that called release_once(), inherited by forks
+_handled = False  # pages given back here (or noted to be), inherited by what forks from here
 
 
 def will_release() -> None:
     """Note that this process gives its pages back itself, when it chooses (the fork server,
     after answering a request): a process it forks meanwhile does not scan on its own."""
-    global _released_by
-    _released_by = os.getpid()
+    global _handled
+    _handled = True
 
 
 def release_once() -> int:
@@ -74,22 +74,23 @@ def release_once() -> int:
     fork server or a grader) inherits that: the file pages it holds are those it read since,
     and it would only read them again.
     """
-    return 0 if _released_by is not None else release()
+    return 0 if _handled else release()
 
 
 def release() -> int:
     """Drop this process's clean pages of read-only file mappings; the resident bytes dropped.
 
     Only a process running no other Python thread gives anything back (the fork server, after
-    its imports): a mapping must not change between reading pagemap and the madvise that
-    follows, and another thread could unmap a range and map fresh memory there meanwhile. The
-    native threads a library starts as it loads (OpenBLAS's pool, parked until a BLAS call
-    hands it work, which the server never makes) map nothing.
+    its imports): a read-only file mapping must not be replaced between reading pagemap and the
+    madvise that follows, and another thread importing a module or mapping a file could unmap
+    such a range and map fresh memory there meanwhile. Native threads of the libraries loaded
+    (OpenBLAS's pool, watchfiles' watcher in `grade watch`) load and unload no library and map
+    no file over one: what they allocate is anonymous memory, never in the ranges scanned.
     """
-    global _released_by
+    global _handled
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return 0
-    _released_by = os.getpid()
+    _handled = True
     page = os.sysconf("SC_PAGE_SIZE")
     dropped = 0
     try:
