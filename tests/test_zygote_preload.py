@@ -66,6 +66,24 @@ def test_the_collector_is_paused_inside_the_block_and_restored_after() -> None:
         gc.enable()
 
 
+def test_what_a_paused_block_made_is_frozen_before_the_collector_runs_again() -> None:
+    """Turned back on after an import, the collector's next young collection would walk all
+    the import made (85 ms after `import torch`): frozen first, there is nothing to walk."""
+    import gc
+
+    from grader import collector
+
+    frozen = gc.get_freeze_count()
+    with collector.paused(freeze=True):
+        made = [[] for _ in range(20_000)]
+    try:
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(made)
+        assert gc.get_count()[0] < 700, "the young generation is empty: no walk is due"
+    finally:
+        gc.unfreeze()  # the test process's own objects: collectable again
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/smaps_rollup")
 def test_the_server_holds_few_pages_of_the_libraries_its_import_read_once() -> None:
     """Importing torch reads about 210 MiB of libtorch's and the CUDA libraries' files once; the

@@ -90,13 +90,13 @@ def run_in_jobs(
 
     # Imported once here, torch is shared by every forked job (copy-on-write) instead of imported
     # and held by each; frozen, the objects so far are never written by the jobs' collections.
-    # Where this process imported it itself (a class), the pages of its libraries that the
-    # import read once go back (sandbox/pages.py), as the fork server's do.
-    import gc
+    # Imported with the collector paused and frozen before it runs again, as in the fork server
+    # (collector.py). Where this process imported it itself (a class), the pages of its
+    # libraries that the import read once go back (sandbox/pages.py), as the fork server's do.
+    from grader import collector
 
-    import torch  # noqa: F401
-
-    gc.freeze()
+    with collector.paused(freeze=True):
+        import torch  # noqa: F401
     pages.release_once()
     for _ in range(min(jobs, len(queue))):
         launch()

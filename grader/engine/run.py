@@ -579,16 +579,19 @@ def check_here(
     overlap = resources.cpus() > 1
     if overlap:
         server.start()
-    import torch  # noqa: F401 - the checks compute with it
+    from grader import collector, deferred_dynamo
 
-    from grader import deferred_dynamo
+    # Where this process imports torch itself (a class, `grade watch`): with the collector
+    # paused, and frozen before it runs again (collector.py), as in the fork server.
+    with collector.paused(freeze=True):
+        import torch  # noqa: F401 - the checks compute with it
 
-    deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
+        deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
+        for name in catalog.preloads(todo):
+            # The checks need them too: import them while the fork server is still starting.
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
     cuda = "cuda" in devices_for(options.device) and cuda_available()
-    for name in catalog.preloads(todo):
-        # The checks need them too: import them while the fork server is still starting.
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
     # Where this process imported torch itself (a class, `grade watch`), the pages of its
     # libraries that the import read once go back, as the fork server's do (sandbox/pages.py).
     pages.release_once()

@@ -7,7 +7,6 @@ so each worker starts from a clean, single-threaded copy.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -218,8 +217,8 @@ def _preload(names: object) -> list[str]:
     """Import `names` (module names from the catalog) here, once; those now imported.
 
     Runs in the server, which never runs learner code: workers forked later start with them.
-    Imported with the collector paused (collector.py), then everything the server holds is
-    frozen: torch's hundreds of thousands of objects, moved out of the collector's sight, so
+    Imported with the collector paused, then everything the server holds is frozen before it
+    runs again (collector.py): torch's hundreds of thousands of objects, moved out of the collector's sight, so
     that a worker's full collections no longer walk them (they made every probe about 1 ms
     slower) and no collection writes to their pages, which stay shared instead of copied.
     Then the pages of code and read-only data the imports read once are given back (pages.py,
@@ -231,7 +230,7 @@ def _preload(names: object) -> list[str]:
     from grader import collector
 
     loaded = []
-    with collector.paused():
+    with collector.paused(freeze=True):
         for name in names if isinstance(names, list) else []:
             if not isinstance(name, str) or not _MODULE.match(name):
                 continue
@@ -240,7 +239,6 @@ def _preload(names: object) -> list[str]:
             except Exception:  # noqa: BLE001 - a missing optional module only slows workers
                 continue
             loaded.append(name)
-    gc.freeze()
     global _release_pending
     _release_pending = True
     pages.will_release()  # a checking process forked before then does not scan on its own
@@ -262,11 +260,13 @@ def serve_main(fd: int, preload: list[str] | None = None) -> None:
     """Entry point of the fork server process: import torch (and `preload`) once, then fork."""
     from grader import collector, deferred_dynamo
 
-    with collector.paused():  # a third of the import's CPU time, otherwise (collector.py)
+    # Paused: a third of the import's CPU time otherwise; frozen before it runs again, or its
+    # first young collection would walk all that the import made (collector.py).
+    with collector.paused(freeze=True):
         import torch  # noqa: F401 - imported once here so that every worker starts with it
 
         deferred_dynamo.install()  # an optimizer's first step would import it: over a second
-    _preload(preload or [])  # e.g. torchvision.transforms; then torch's objects frozen too
+        _preload(preload or [])  # e.g. torchvision.transforms
     isolation.protect_grader()
     try:
         _serve(socket.socket(fileno=fd))
