@@ -213,3 +213,24 @@ def test_a_private_quiz_bank_replaces_its_topics_only(tmp_path: Path, monkeypatc
     assert sum(1 for q in layered.questions if q.topic == "shapes") == 1
     others = [q.id for q in base.questions if q.topic != "shapes"]
     assert [q.id for q in layered.questions if q.topic != "shapes"] == others
+
+
+def test_a_check_asking_for_a_fixture_of_pytests_own_plugins_names_it(tmp_path: Path) -> None:
+    """A grading session loads none of pytest's own fixture plugins (run.UNUSED_PYTEST_PLUGINS,
+    docs/authoring.md): an instructor's check that asks for `tmp_path` is an internal error
+    that names the fixture, never a pass and never a crash."""
+    root = private_folder(tmp_path)
+    checks = root / "checks" / "exercise01_squeeze.py"
+    text = checks.read_text()
+    start = text.index('@check("add_batch_dim_view"')
+    end = text.index("@check(", start + 1)
+    asks = '@check("add_batch_dim_view", devices="any")\ndef test_view(learner, tmp_path):\n    pass\n\n\n'
+    checks.write_text(text[:start] + asks + text[end:])
+    result = cli_runner.invoke(
+        ["--checks", str(root), "check", "exercise1", "--workspace", str(ROOT / "solutions")]
+        + ["--device", "cpu", "--json", "-"],
+    )
+    exercise = json.loads(result.output)["exercises"][0]
+    view = next(c for c in exercise["checks"] if c["name"] == "add_batch_dim_view")
+    assert view["status"] == "error" and "tmp_path" in view["message"], view
+    assert exercise["status"] == "error"
