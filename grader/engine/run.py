@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader import catalog, notebook, source
+from grader import catalog, collector, notebook, source
 from grader.catalog import Exercise
 from grader.engine import checking_process, hints
 from grader.report import localize
@@ -437,8 +437,10 @@ def grade_batch(
     try:
         if workers is None:
             launch_workers(options, exercises, cuda, server, facts_of or {}, launched)
-        # pytest and hypothesis are imported while the workers import the learners' files.
-        from grader.engine.plugin import Session
+        # pytest and hypothesis are imported while the workers import the learners' files,
+        # with the collector paused and then frozen, as torch is (collector.py): 7 ms less.
+        with collector.paused(freeze=True):
+            from grader.engine.plugin import Session
 
         for exercise in exercises:
             learner, facts = launched[exercise.id]
@@ -606,7 +608,7 @@ def check_here(
     overlap = resources.cpus() > 1
     if overlap:
         server.start()
-    from grader import collector, deferred_dynamo
+    from grader import deferred_dynamo
 
     # Where this process imports torch itself (a class, `grade watch`): with the collector
     # paused, and frozen before it runs again (collector.py), as in the fork server.
