@@ -147,17 +147,27 @@ def test_split_batch_more_devices_than_rows(learner, device, data, rows, feature
     expect_chunks(learner, got, x, n, device)
 
 
+# What `problems` draws from, built once: a strategy built inside a composite is built, checked
+# and looked up again for every example.
+LAYER_SIZES = st.lists(st.integers(1, 4), min_size=2, max_size=4)
+LOSS_NAMES = st.sampled_from(sorted(LOSSES))
+ACTIVATION_NAMES = st.sampled_from(sorted(ACTIVATIONS))
+REPLICA_COUNTS = st.integers(1, 4)
+SEEDS = st.integers(0, 999)
+BOOLEANS = st.booleans()
+
+
 @st.composite
 def problems(draw: st.DrawFn, min_rows: int = 1) -> dict:
     """A model recipe, a batch (x, y) for it, and a number of replicas."""
-    sizes = draw(st.lists(st.integers(1, 4), min_size=2, max_size=4), label="sizes")
-    loss = draw(st.sampled_from(sorted(LOSSES)), label="loss")
+    sizes = draw(LAYER_SIZES, label="sizes")
+    loss = draw(LOSS_NAMES, label="loss")
     if loss == "cross_entropy":
         sizes[-1] = max(sizes[-1], 2)
-    activation = draw(st.sampled_from(sorted(ACTIVATIONS)), label="activation")
+    activation = draw(ACTIVATION_NAMES, label="activation")
     rows = draw(st.integers(min_rows, 10), label="rows")
-    n_replicas = draw(st.integers(1, 4), label="n_replicas")
-    seed = draw(st.integers(0, 999), label="seed")
+    n_replicas = draw(REPLICA_COUNTS, label="n_replicas")
+    seed = draw(SEEDS, label="seed")
     generator = torch.Generator().manual_seed(seed)
     template = build_model(sizes, activation)
 
@@ -170,7 +180,7 @@ def problems(draw: st.DrawFn, min_rows: int = 1) -> dict:
     # Weights in halves, inputs in whole numbers: small round values that still tell the
     # weighings of the chunks apart (a replica's gradient is rarely zero).
     state = {k: small(v.shape, -2, 2, 0.5) for k, v in template.state_dict().items()}
-    preset = draw(st.booleans(), label="model_has_grad")
+    preset = draw(BOOLEANS, label="model_has_grad")
     grads = {k: small(v.shape, -3, 3, 1.0) for k, v in state.items()}
     x = small((rows, sizes[0]), -3, 3, 1.0)
     if loss == "cross_entropy":

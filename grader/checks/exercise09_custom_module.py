@@ -342,6 +342,11 @@ LEAVES = st.one_of(
 # Two levels of containers give names such as "enc.0.weight" and "1.head.bias"; built once,
 # since constructing a strategy costs more than drawing from it (st.recursive, twice as much).
 RECIPES = containers(st.one_of(LEAVES, containers(LEAVES)))
+# What `models` and `prefixes` draw from, built once too: a strategy built inside a composite is
+# built, checked and looked up again for every example.
+BOOLEANS = st.booleans()
+DICE_ROLLS = st.integers(0, 3)
+FIXED_PREFIXES = st.sampled_from(["", "weight", "bias", "0", "1.", "enc", "head.0"])
 
 
 @st.composite
@@ -349,7 +354,7 @@ def models(draw: st.DrawFn) -> tuple[dict, list[str], list[str]]:
     """A recipe, the names of its parameters, and some of them frozen beforehand."""
     recipe = draw(RECIPES, label="recipe")
     names = [name for name, _ in build_frozen(recipe, []).named_parameters()]
-    frozen = [n for n in names if draw(st.booleans())]
+    frozen = [n for n in names if draw(BOOLEANS)]
     return recipe, names, frozen
 
 
@@ -420,10 +425,10 @@ def test_count_parameters_trainable(learner, model, explicit):
 @st.composite
 def prefixes(draw: st.DrawFn, names: list[str]) -> str:
     """A prefix of a parameter name, a piece from its middle, or a telling fixed string."""
-    if not names or draw(st.integers(0, 3)) == 0:
-        return draw(st.sampled_from(["", "weight", "bias", "0", "1.", "enc", "head.0"]))
+    if not names or draw(DICE_ROLLS) == 0:
+        return draw(FIXED_PREFIXES)
     name = draw(st.sampled_from(names))
-    start = 0 if draw(st.booleans()) else draw(st.integers(0, len(name) - 1))
+    start = 0 if draw(BOOLEANS) else draw(st.integers(0, len(name) - 1))
     return name[start : draw(st.integers(start + 1, len(name)))]
 
 

@@ -126,14 +126,21 @@ TRANSPOSE_TABLE = [
 ]
 
 
+# What the composites below draw from, built once: a strategy built inside a composite is built,
+# checked and looked up again for every example.
+CONV_KERNELS, TRANSPOSE_KERNELS = st.integers(1, 7), st.integers(1, 6)
+STRIDES, PADDINGS, DILATIONS = st.integers(1, 4), st.integers(0, 3), st.integers(1, 3)
+TRANSPOSE_SIZES = st.integers(1, 20)
+
+
 @st.composite
 def conv_configs(draw: st.DrawFn) -> dict:
     """Valid nn.Conv2d settings for one side: the dilated kernel fits the padded input."""
     c = {
-        "kernel": draw(st.integers(1, 7)),
-        "stride": draw(st.integers(1, 4)),
-        "padding": draw(st.integers(0, 3)),
-        "dilation": draw(st.integers(1, 3)),
+        "kernel": draw(CONV_KERNELS),
+        "stride": draw(STRIDES),
+        "padding": draw(PADDINGS),
+        "dilation": draw(DILATIONS),
     }
     smallest = max(1, _span(c) - 2 * c["padding"])
     return {"size": draw(st.integers(smallest, smallest + 30)), **c}
@@ -143,10 +150,10 @@ def conv_configs(draw: st.DrawFn) -> dict:
 def transpose_configs(draw: st.DrawFn) -> dict:
     """Valid nn.ConvTranspose2d settings: output_padding < stride or dilation, output >= 1."""
     c = {
-        "size": draw(st.integers(1, 20)),
-        "kernel": draw(st.integers(1, 6)),
-        "stride": draw(st.integers(1, 4)),
-        "dilation": draw(st.integers(1, 3)),
+        "size": draw(TRANSPOSE_SIZES),
+        "kernel": draw(TRANSPOSE_KERNELS),
+        "stride": draw(STRIDES),
+        "dilation": draw(DILATIONS),
     }
     c["output_padding"] = draw(st.integers(0, max(c["stride"], c["dilation"]) - 1))
     room = (c["size"] - 1) * c["stride"] + _span(c) - 1 + c["output_padding"]
@@ -358,20 +365,28 @@ def expected_predict(in_channels: int, num_classes: int, seed: int, x: torch.Ten
         return model(x)
 
 
+CHANNELS = st.integers(1, 3)
+BATCH_SIZES = st.integers(1, 3)
+SIDES = st.integers(4, 10)
+SEEDS = st.integers(0, 99)
+CLASS_COUNTS = st.integers(1, 5)
+BOOLEANS = st.booleans()
+
+
 @st.composite
 def predict_cases(draw: st.DrawFn) -> dict:
     """Inputs for predict: the trusted model's sizes, a seed, a batch and the starting mode."""
-    c = draw(st.integers(1, 3))
-    shape = (draw(st.integers(1, 3)), c, draw(st.integers(4, 10)), draw(st.integers(4, 10)))
-    seed = draw(st.integers(0, 99))
+    c = draw(CHANNELS)
+    shape = (draw(BATCH_SIZES), c, draw(SIDES), draw(SIDES))
+    seed = draw(SEEDS)
     # Whole numbers stored as float: a counterexample reads 1.0, -2.0.
     x = torch.randint(-3, 4, shape, generator=torch.Generator().manual_seed(seed)).float()
     return {
         "in_channels": c,
-        "num_classes": draw(st.integers(1, 5)),
+        "num_classes": draw(CLASS_COUNTS),
         "seed": seed,
         "x": x,
-        "start_training": draw(st.booleans()),
+        "start_training": draw(BOOLEANS),
     }
 
 

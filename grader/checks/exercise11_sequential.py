@@ -115,14 +115,20 @@ def test_with_ordered_dict_structure(learner):
     _check_builder(learner, "with_ordered_dict", list(STYLES["ordered_dict"]))
 
 
+# What `copy_cases` draws from, built once: a strategy built inside a composite is built, checked
+# and looked up again for every example.
+STYLE_ORDERS = st.permutations(list(STYLES))
+SEEDS, SIDES = st.integers(0, 99), st.integers(3, 5)
+
+
 @st.composite
 def copy_cases(draw: st.DrawFn) -> dict:
     """Two different naming styles, two different seeds, and an input batch."""
-    src_style, dst_style = draw(st.permutations(list(STYLES)))[:2]
-    src_seed = draw(st.integers(0, 99))
-    dst_seed = draw(st.integers(0, 99).filter(lambda s: s != src_seed))
+    src_style, dst_style = draw(STYLE_ORDERS)[:2]
+    src_seed = draw(SEEDS)
+    dst_seed = draw(SEEDS.filter(lambda s: s != src_seed))
     # Whole numbers in a small batch (it shrinks to (2, 3, 3, 3): one output pixel per image).
-    shape = (2, 3, draw(st.integers(3, 5)), draw(st.integers(3, 5)))
+    shape = (2, 3, draw(SIDES), draw(SIDES))
     generator = torch.Generator().manual_seed(src_seed * 100 + dst_seed)
     x = torch.randint(-3, 4, shape, generator=generator).to(torch.float32)
     return {

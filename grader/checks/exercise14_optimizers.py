@@ -320,20 +320,25 @@ def test_finetune_learning_rates(learner, width, classes, seed):
     fail(say("finetune_lrs"), expected=want, got=lrs, mistake=mistake)
 
 
+# What `scale_cases` draws from, built once: a strategy built inside a composite is built, checked
+# and looked up again for every example.
+GROUP_LRS = st.lists(st.sampled_from([0.1, 0.01, 0.05, 0.2, 0.003]), min_size=2, max_size=3).filter(
+    lambda v: len(set(v)) == len(v)
+)
+SEEDS = st.integers(0, 99)
+# Powers of two: a scaled rate is exact and reads as a round decimal.
+FACTORS = st.lists(st.sampled_from([0.5, 2.0, 0.25, 4.0]), min_size=1, max_size=2)
+
+
 @st.composite
 def scale_cases(draw: st.DrawFn) -> dict:
     """Two or three groups with different lrs, a different default lr, one or two factors."""
-    lrs = draw(
-        st.lists(st.sampled_from([0.1, 0.01, 0.05, 0.2, 0.003]), min_size=2, max_size=3).filter(
-            lambda v: len(set(v)) == len(v)
-        )
-    )
+    lrs = draw(GROUP_LRS)
     return {
-        "seed": draw(st.integers(0, 99)),
+        "seed": draw(SEEDS),
         "lrs": lrs,
         "default_lr": 0.07,
-        # Powers of two: a scaled rate is exact and reads as a round decimal.
-        "factors": draw(st.lists(st.sampled_from([0.5, 2.0, 0.25, 4.0]), min_size=1, max_size=2)),
+        "factors": draw(FACTORS),
     }
 
 

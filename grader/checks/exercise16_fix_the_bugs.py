@@ -43,18 +43,25 @@ CLASSIFY_ERRORS = {
 }
 
 
+# What `classify_cases` draws from, built once: a strategy built inside a composite is built,
+# checked and looked up again for every example.
+BATCH_SIZES, CLASS_COUNTS, SEEDS = st.integers(1, 5), st.integers(2, 5), st.integers(0, 99)
+LABEL_DTYPES = st.sampled_from([torch.float32, torch.int32, torch.float64, torch.int64])
+BOOLEANS = st.booleans()
+
+
 @st.composite
 def classify_cases(draw: st.DrawFn, formats: bool) -> dict:
     """Logits (N, C) and labels; with `formats`, labels as float or int32, (N,) or (N, 1)."""
-    n, c = draw(st.integers(1, 5)), draw(st.integers(2, 5))
-    seed = draw(st.integers(0, 99))
+    n, c = draw(BATCH_SIZES), draw(CLASS_COUNTS)
+    seed = draw(SEEDS)
     generator = torch.Generator().manual_seed(seed)
     logits = whole((n, c), generator)
     labels = torch.randint(0, c, (n,), generator=generator)
     dtype, column = torch.int64, False
     if formats:
-        dtype = draw(st.sampled_from([torch.float32, torch.int32, torch.float64, torch.int64]))
-        column = draw(st.booleans())
+        dtype = draw(LABEL_DTYPES)
+        column = draw(BOOLEANS)
         if dtype == torch.int64:
             column = True
     given_labels = labels.to(dtype)
