@@ -224,7 +224,10 @@ def test_a_check_asking_for_a_fixture_of_pytests_own_plugins_names_it(tmp_path: 
     text = checks.read_text()
     start = text.index('@check("add_batch_dim_view"')
     end = text.index("@check(", start + 1)
-    asks = '@check("add_batch_dim_view", devices="any")\ndef test_view(learner, tmp_path):\n    pass\n\n\n'
+    asks = (
+        '@check("add_batch_dim_view", devices="any")\n'
+        "def test_view(learner, tmp_path):\n    pass\n\n\n"
+    )
     checks.write_text(text[:start] + asks + text[end:])
     result = cli_runner.invoke(
         ["--checks", str(root), "check", "exercise1", "--workspace", str(ROOT / "solutions")]

@@ -218,7 +218,7 @@ def _preload(names: object) -> list[str]:
 
     Runs in the server, which never runs learner code: workers forked later start with them.
     Imported with the collector paused, then everything the server holds is frozen before it
-    runs again (collector.py): torch's hundreds of thousands of objects, moved out of the collector's sight, so
+    runs again (collector.py): torch's hundreds of thousands of objects, out of its sight, so
     that a worker's full collections no longer walk them (they made every probe about 1 ms
     slower) and no collection writes to their pages, which stay shared instead of copied.
     Then the pages of code and read-only data the imports read once are given back (pages.py,
