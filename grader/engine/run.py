@@ -291,7 +291,8 @@ def _pytest_environment() -> Iterator[None]:
 # pytest's own plugins that checks never use: checks take the grader's fixtures only (learner,
 # device, source, run_devices: docs/authoring.md) and report through it, never the terminal.
 # Not loaded, they no longer cost each run ~20 ms of CPU: importing them, scanning each for
-# fixtures, and the log and fault handlers installed around every test.
+# fixtures, and the log handlers installed around every test. The fault handler stays: a crash
+# of this trusted process (in a reference computation) still prints where it was.
 UNUSED_PYTEST_PLUGINS = (
     "cacheprovider",
     "terminal",
@@ -311,7 +312,6 @@ UNUSED_PYTEST_PLUGINS = (
     "unraisableexception",
     "threadexception",
     "logging",
-    "faulthandler",
     "python_path",
     "subtests",
 )
