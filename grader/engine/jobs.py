@@ -12,12 +12,27 @@ import json
 import os
 import selectors
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import cast
 
+from grader import collector
 from grader.sandbox import codec, isolation, pages, zygote
 
 Work = Callable[[str], dict]
+
+
+@contextmanager
+def lifelong_imports() -> Iterator[None]:
+    """Imports (torch) that this process keeps for life and the jobs it forks share.
+
+    Made as the fork server makes them: with the collector paused, and frozen before it runs
+    again (collector.py); then the pages of their libraries that the import read once go back
+    (sandbox/pages.py). In a fork of a process that did this already, only the imports run.
+    """
+    with collector.paused(freeze=True):
+        yield
+    pages.release_once()
 
 
 def _job(
@@ -90,14 +105,8 @@ def run_in_jobs(
 
     # Imported once here, torch is shared by every forked job (copy-on-write) instead of imported
     # and held by each; frozen, the objects so far are never written by the jobs' collections.
-    # Imported with the collector paused and frozen before it runs again, as in the fork server
-    # (collector.py). Where this process imported it itself (a class), the pages of its
-    # libraries that the import read once go back (sandbox/pages.py), as the fork server's do.
-    from grader import collector
-
-    with collector.paused(freeze=True):
+    with lifelong_imports():
         import torch  # noqa: F401
-    pages.release_once()
     for _ in range(min(jobs, len(queue))):
         launch()
     while selector.get_map():

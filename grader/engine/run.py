@@ -29,7 +29,7 @@ from grader.results import (
     exercise_status,
     split_points,
 )
-from grader.sandbox import isolation, pages, zygote
+from grader.sandbox import isolation, zygote
 from grader.sandbox.limits import Limits
 
 if TYPE_CHECKING:  # torch, pytest and hypothesis load only when some exercise needs its checks
@@ -610,9 +610,8 @@ def check_here(
         server.start()
     from grader import deferred_dynamo
 
-    # Where this process imports torch itself (a class, `grade watch`): with the collector
-    # paused, and frozen before it runs again (collector.py), as in the fork server.
-    with collector.paused(freeze=True):
+    # Where this process imports torch itself (a class, `grade watch`), as the fork server does.
+    with jobs.lifelong_imports():
         import torch  # noqa: F401 - the checks compute with it
 
         deferred_dynamo.install()  # reference optimizer steps need no torch._dynamo either
@@ -621,9 +620,6 @@ def check_here(
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
     cuda = "cuda" in devices_for(options.device) and cuda_available()
-    # Where this process imported torch itself (a class, `grade watch`), the pages of its
-    # libraries that the import read once go back, as the fork server's do (sandbox/pages.py).
-    pages.release_once()
     server.start()  # on one CPU: now, once the grader's imports are done
     shares = min(options.jobs, len(todo[0].checks)) if len(todo) == 1 else 1
     if shares > 1:
